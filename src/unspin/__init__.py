@@ -1,7 +1,7 @@
 """unspin: find, explain and undo machine-spun text.
 
     import unspin
-    r = unspin.restore(text)   # r.text, r.changes (start, end, found, suggestion, confidence, reason)
+    r = unspin.restore(text)   # r.text; r.changes: start, end, found, suggestion, confidence…
     v = unspin.check(text)     # v.spun_probability, v.verdict, v.paragraphs, v.flags
 
 Both load the data built by ``unspin data build`` once per process; :func:`load` gives an object

@@ -8,6 +8,7 @@ The code refuses data of another format version with a one-line error naming the
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.metadata
 import json
@@ -42,6 +43,18 @@ def default_dir() -> Path:
     return Path(platformdirs.user_cache_dir("unspin")) / f"data-{DATA_VERSION}"
 
 
+# The modules whose code decides what a build produces. Their hash is recorded in the manifest,
+# so data built by other code is reported stale instead of silently giving other results.
+BUILD_MODULES = ("text", "sources", "lexicon", "lm", "corpora")
+
+
+def build_code_hash() -> str:
+    digest = hashlib.sha256()
+    for name in BUILD_MODULES:
+        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def read_manifest(directory: Path | None = None) -> dict:
     """The manifest of a usable data directory, or :class:`DataError` saying how to fix it."""
     directory = directory or default_dir()
@@ -57,6 +70,8 @@ def read_manifest(directory: Path | None = None) -> dict:
             f"data in {directory} is version {manifest.get('data_version')!r}, this unspin needs"
             f" {DATA_VERSION!r}; {BUILD_HINT}"
         )
+    if manifest.get("build_code") != build_code_hash():
+        raise DataError(f"data in {directory} was built by other unspin code; {BUILD_HINT}")
     missing = [name for name in manifest.get("files", {}) if not (directory / name).is_file()]
     if missing:
         raise DataError(f"data in {directory} lacks {', '.join(missing)}; {BUILD_HINT} --force")
@@ -140,15 +155,27 @@ def build(
     interrupted build never leaves a half-usable directory. ``language_model`` reuses the model of
     another data directory (the bench's restricted-lexicon variants share one).
     """
+    directory = directory or default_dir()
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    # Two builds of one directory (two terminals, parallel CI jobs) would delete each other's work.
+    with open(directory.with_name(directory.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not force:
+            try:
+                return read_manifest(directory)
+            except DataError:
+                pass
+        return _build_locked(directory, tuple(sources), progress, language_model)
+
+
+def _build_locked(
+    directory: Path,
+    sources: tuple[Source, ...],
+    progress: Callable[[str], None] | None,
+    language_model: Path | None,
+) -> dict:
     from unspin import lexicon, lm
 
-    directory = directory or default_dir()
-    sources = tuple(sources)
-    if not force:
-        try:
-            return read_manifest(directory)
-        except DataError:
-            pass
     say = progress or (lambda message: None)
     started = time.monotonic()
     partial = directory.with_name(directory.name + ".partial")
@@ -162,13 +189,14 @@ def build(
         lm_info = lm.build(partial, progress=say)
     else:
         lm_info = dict(read_manifest(language_model)["lm"], shared_from=str(language_model))
-        for name in lm_info["files"]:
+        for name in (*lm_info["files"], lm.MANIFEST_FILE):
             os.link(language_model / name, partial / name)
 
     files = sorted(p.name for p in partial.iterdir() if p.is_file())
     manifest = {
         "data_version": DATA_VERSION,
         "unspin_version": __version__,
+        "build_code": build_code_hash(),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "build_seconds": round(time.monotonic() - started, 1),
         "thesaurus_sources": [source.label for source in sources],

@@ -40,14 +40,16 @@ def main() -> None:
     console.rule("[bold]restored by unspin")
     result = unspin.restore(spun.spun)
     show_restoration(spun.spun, result)
-    restored_words = result.text.split()
     original_words = original.split()
-    same = sum(a == b for a, b in zip(restored_words, original_words, strict=False))
+
+    def matching(text: str) -> int:
+        return sum(a == b for a, b in zip(text.split(), original_words, strict=False))
+
     console.rule()
     console.print(
         f"{len(spun.edits)} words were spun; unspin made {len(result.changes)} changes;"
-        f" {same}/{len(original_words)} words now match the original"
-        f" (before: {sum(a == b for a, b in zip(spun.spun.split(), original_words, strict=False))})."
+        f" {matching(result.text)}/{len(original_words)} words now match the original"
+        f" (before: {matching(spun.spun)})."
     )
 
 

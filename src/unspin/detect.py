@@ -49,14 +49,15 @@ def check(unspinner, text: str, threshold: float | None = None) -> Verdict:
     for paragraph in paragraphs(text):
         words = sum(token.kind is Kind.WORD for token in paragraph.tokens)
         evidence = sum(
-            c.confidence
-            for c in restoration.changes
-            if paragraph.start <= c.start < paragraph.end
+            c.confidence for c in restoration.changes if paragraph.start <= c.start < paragraph.end
         )
         probability = calibration.probability(evidence / words) if words else 0.0
         verdicts.append(
             ParagraphVerdict(
-                paragraph.start, paragraph.end, words, round(probability, 4),
+                paragraph.start,
+                paragraph.end,
+                words,
+                round(probability, 4),
                 label(words, probability),
             )
         )

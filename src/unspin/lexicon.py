@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import lemminflect
 import marisa_trie
 
-from unspin.sources import POS_LETTERS, Kind, Source, relations
+from unspin.sources import POS_LETTERS, Kind, Relation, Source, relations
 from unspin.text import Kind as TokenKind
 from unspin.text import lm_form, tokenize
 
@@ -171,11 +171,12 @@ class _EdgeTable:
             edge.add(channel, source, kind, pos, rank, fanout)
 
 
-def _add_co_listings(table: _EdgeTable, entries: list[list[int]]) -> int:
+def _add_co_listings(table: _EdgeTable, entries: list[list[int]], frequency: list[float]) -> int:
     """Pairs that share Moby entries: "loss of life" and "death" are both listed under "decease".
 
     A sparse product entries^T x entries counts shared entries for every pair; done in row chunks
-    so memory stays bounded, keeping the best few partners of each surface.
+    so memory stays bounded, keeping the best few partners of each surface: many partners tie on
+    the count, so the count is weighed by how common the partner is.
     """
     import numpy as np
     from scipy import sparse
@@ -189,6 +190,7 @@ def _add_co_listings(table: _EdgeTable, entries: list[list[int]]) -> int:
     membership.data[:] = 1.0  # a phrase listed twice in one entry still counts once
     by_phrase = membership.T.tocsr()
     entry_counts = np.asarray(by_phrase.sum(axis=1)).ravel()
+    weights = np.asarray(frequency, dtype=np.float64)
     added = 0
     for first in range(0, by_phrase.shape[0], 4096):
         shared = (by_phrase[first : first + 4096] @ membership).tocsr()
@@ -197,11 +199,12 @@ def _add_co_listings(table: _EdgeTable, entries: list[list[int]]) -> int:
             row = shared.getrow(offset)
             if row.nnz == 0:
                 continue
-            order = np.argsort(-row.data)
+            shared_enough = row.data >= 2
+            partners, counts = row.indices[shared_enough], row.data[shared_enough]
             kept = 0
-            for index in order:
-                original, count = int(row.indices[index]), float(row.data[index])
-                if count < 2 or kept >= CO_LISTED_PER_SURFACE:
+            for index in np.argsort(-(counts * weights[partners])):
+                original, count = int(partners[index]), float(counts[index])
+                if kept >= CO_LISTED_PER_SURFACE:
                     break
                 if original == surface or (surface, original) in table.edges:
                     continue
@@ -220,6 +223,35 @@ def _add_co_listings(table: _EdgeTable, entries: list[list[int]]) -> int:
     return added
 
 
+# Determiners that thesauri pair with "a/an + noun" phrases (several ~ "a number"). Before a noun
+# such a phrase needs "of" ("a number of people"), so a spinner writing it in place of the
+# determiner writes the partitive form.
+QUANTIFIERS = frozenset(
+    [
+        "several",
+        "many",
+        "much",
+        "few",
+        "numerous",
+        "various",
+        "some",
+        "multiple",
+        "countless",
+        "plenty",
+        "enough",
+    ]
+)
+
+
+def _with_partitives(found: Iterable[Relation]) -> Iterator[Relation]:
+    """The relations, plus "a number of" for every quantifier listed with "a number"."""
+    for relation in found:
+        yield relation
+        words = relation.substitute.split()
+        if relation.original in QUANTIFIERS and len(words) in (2, 3) and words[0] in ("a", "an"):
+            yield replace(relation, substitute=relation.substitute + " of")
+
+
 def build(
     out_dir: Path,
     sources: Iterable[Source] = tuple(Source),
@@ -231,7 +263,7 @@ def build(
     table = _EdgeTable()
     relation_counts: dict[str, int] = {}
     moby_entries: dict[int, list[int]] = {}
-    for relation in relations(sources):
+    for relation in _with_partitives(relations(sources)):
         relation_counts[relation.source.label] = relation_counts.get(relation.source.label, 0) + 1
         surface, original = table.phrase_id(relation.substitute), table.phrase_id(relation.original)
         channel, source = 1.0 / relation.fanout, int(relation.source)
@@ -255,12 +287,13 @@ def build(
         progress(
             f"lexicon: {sum(relation_counts.values()):,} relations, {len(table.edges):,} pairs"
         )
-    co_listed = _add_co_listings(table, list(moby_entries.values())) if moby_entries else 0
-    if progress:
-        progress(f"lexicon: {co_listed:,} co-listed pairs added")
-
     phrases = list(table.phrases)
     frequency = [_phrase_frequency(p, wordfreq.word_frequency) for p in phrases]
+    co_listed = (
+        _add_co_listings(table, list(moby_entries.values()), frequency) if moby_entries else 0
+    )
+    if progress:
+        progress(f"lexicon: {co_listed:,} co-listed pairs added")
     records: dict[str, dict[str, tuple]] = {}
     for (surface_id, original_id), edge in table.edges.items():
         surface, original = phrases[surface_id], phrases[original_id]
@@ -339,7 +372,7 @@ class Lexicon:
     def continues(self, prefix: str) -> bool:
         """Whether some longer surface starts with ``prefix`` + a space: lets the decoder stop
         growing a span as soon as no multiword entry can match."""
-        return self._surfaces.has_keys_with_prefix(prefix + " ")
+        return next(self._surfaces.iterkeys(prefix + " "), None) is not None
 
     def candidates(self, surface: str) -> list[Candidate]:
         """Originals for a surface in key form (see :func:`normalise`), most likely first."""

@@ -85,7 +85,7 @@ def bbc_dir() -> Path:
 
 
 def kenlm_tool(name: str) -> Path:
-    """KenLM's ``lmplz`` / ``build_binary``, built from the sdist by setup (they ship in no wheel)."""
+    """KenLM's ``lmplz`` / ``build_binary``, built from the sdist by setup (in no wheel)."""
     candidates = [Path(sys.prefix) / "bin" / name]
     found = shutil.which(name)
     if found:

@@ -130,7 +130,7 @@ def _wordnet_synsets(directory: Path, file_pos: str) -> dict[int, tuple[list[str
 
 
 def wordnet_relations(directory: Path | None = None) -> Iterator[Relation]:
-    """Every lemma of every synset of a word, across all parts of speech, as a crude spinner sees it.
+    """Every lemma of every synset of a word, in every part of speech, as a crude spinner sees it.
 
     The sense rank comes from the order of synsets in index.* (most frequent sense first).
     """
@@ -178,7 +178,7 @@ def moby_relations(path: Path | None = None) -> Iterator[Relation]:
     return _with_fanout(pairs(), Source.MOBY)
 
 
-# --- MyThes ----------------------------------------------------------------------------------------
+# --- MyThes --------------------------------------------------------------------------------
 
 _MYTHES_KINDS = {
     "generic term": Kind.MYTHES_GENERIC,

@@ -92,19 +92,19 @@ def paragraphs(source: str) -> Iterator[Span]:
 
 
 def sentences(tokens: tuple[Token, ...] | list[Token]) -> Iterator[tuple[Token, ...]]:
-    """Sentence windows for the language model: cut after ., ! or ? (and closing quotes after them)."""
+    """Sentence windows for the language model: cut after ., ! or ? and any closing quotes."""
     current: list[Token] = []
     closing = False
     for token in tokens:
-        if closing and not (token.kind is Kind.PUNCT and token.text in "\"'”’)"):
+        is_punct = token.kind is Kind.PUNCT
+        # A quote or bracket glued to the full stop closes the sentence; one after a space opens
+        # the next.
+        glued = bool(current) and token.start == current[-1].end
+        if closing and not (glued and is_punct and token.text in "\"'”’)"):
             yield tuple(current)
-            current = []
+            current, closing = [], False
         current.append(token)
-        closing = (
-            token.kind is Kind.PUNCT
-            and token.text in _SENTENCE_END
-            or (closing and token.kind is Kind.PUNCT)
-        )
+        closing = is_punct and (token.text in _SENTENCE_END or closing)
     if current:
         yield tuple(current)
 

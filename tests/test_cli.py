@@ -1,0 +1,111 @@
+"""The command line: outputs, exit codes and one-line errors, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SPUN = (
+    "The rocket deed southeastern Poland connected Tuesday conscionable arsenic Russia had"
+    " ramped up its rocket attacks connected Ukraine."
+)
+
+
+def run(*args: str, stdin: str | None = None, env: dict | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "unspin", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def test_help_lists_the_commands():
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("restore", "check", "data"):
+        assert command in result.stdout
+
+
+def test_restore_json_from_stdin(data_dir):
+    result = run("restore", "-", "--json", stdin=SPUN, env={"UNSPIN_DATA": str(data_dir)})
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["text"] != SPUN
+    for change in payload["changes"]:
+        assert SPUN[change["start"] : change["end"]] == change["found"]
+        assert set(change) == {"start", "end", "found", "suggestion", "confidence", "reason"}
+
+
+def test_restore_piped_output_is_plain_text(data_dir, tmp_path):
+    source = tmp_path / "spun.txt"
+    source.write_text(SPUN)
+    result = run("restore", str(source), env={"UNSPIN_DATA": str(data_dir)})
+    assert result.returncode == 0
+    assert "successful" not in result.stdout and "\x1b[" not in result.stdout
+    assert "on Tuesday" in result.stdout
+
+
+def test_check_exit_codes(data_dir, tmp_path):
+    short = run("check", "-", "--json", stdin="A short line.", env={"UNSPIN_DATA": str(data_dir)})
+    assert short.returncode == 0
+    assert json.loads(short.stdout)["verdict"] == "insufficient"
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (("restore", "/no/such/file.txt"), None, "no such file"),
+        (("restore", "/"), None, "is a directory"),
+        (("check", "-"), b"caf\xe9 latin-1 text", "not UTF-8"),
+    ],
+)
+def test_bad_input_gives_one_line_error(data_dir, args, stdin, message):
+    if stdin is not None:
+        result = subprocess.run(
+            [sys.executable, "-m", "unspin", *args],
+            input=stdin,
+            capture_output=True,
+            env={**os.environ, "UNSPIN_DATA": str(data_dir)},
+            check=False,
+        )
+        stderr = result.stderr.decode()
+    else:
+        result = run(*args, env={"UNSPIN_DATA": str(data_dir)})
+        stderr = result.stderr
+    assert result.returncode == 2
+    assert message in stderr
+    assert "Traceback" not in stderr
+    assert len(stderr.strip().splitlines()) == 1
+
+
+def test_missing_data_names_the_fix(tmp_path: Path):
+    result = run("restore", "-", stdin="text", env={"UNSPIN_DATA": str(tmp_path / "none")})
+    assert result.returncode == 2
+    assert "unspin data build" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_stale_data_names_the_fix(tmp_path: Path, data_dir):
+    manifest = json.loads((data_dir / "manifest.json").read_text())
+    manifest["data_version"] = "0.0.0"
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    result = run("data", "info", env={"UNSPIN_DATA": str(tmp_path)})
+    assert result.returncode == 2
+    assert "'0.0.0'" in result.stderr and "unspin data build" in result.stderr
+
+
+def test_data_info_reports_sizes(data_dir):
+    result = run("data", "info", "--json", env={"UNSPIN_DATA": str(data_dir)})
+    assert result.returncode == 0
+    manifest = json.loads(result.stdout)
+    assert manifest["lexicon"]["records"] > 1_000_000
+    assert manifest["lm"]["order"] >= 4
+    assert all(len(entry["sha256"]) == 64 for entry in manifest["files"].values())

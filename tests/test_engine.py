@@ -1,0 +1,103 @@
+"""The restorer on small real examples of each spinner family, and on clean text."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from unspin.corpora import BROWN_PRESS, bbc_documents, brown_documents, sotu_documents
+from unspin.report import apply_changes
+
+# (spun, {found: expected original}) — hand-made in the style of each spinner family.
+SPUN = [
+    # crude WordNet spinner: function words through wrong-sense synsets
+    (
+        "The missile hit southeastern Poland connected Tuesday just arsenic Russia had ramped up"
+        " its attacks connected Ukraine.",
+        {"connected": "on", "arsenic": "as"},
+    ),
+    (
+        "Officials said the war volition continue through the winter and helium would stay"
+        " successful Kyiv.",
+        {"volition": "will", "helium": "he", "successful": "in"},
+    ),
+    # phrase spinner: POS-aware swaps, re-inflected, names not protected
+    (
+        "The president stated on Friday that the plan was modified after talks at the White Home.",
+        {"stated": "said", "modified": "changed", "Home": "House"},
+    ),
+    # tortured phrases in technical text
+    (
+        "The model uses profound learning to classify images taken with a mobile telephone.",
+        {"profound": "deep", "telephone": "phone"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("spun", "expected"), SPUN)
+def test_restores_the_original(unspinner, spun, expected):
+    result = unspinner.restore(spun)
+    made = {c.found: c.suggestion for c in result.changes}
+    for found, original in expected.items():
+        assert made.get(found) == original, (found, made)
+
+
+@pytest.mark.parametrize(("spun", "expected"), SPUN)
+def test_change_offsets_index_the_input(unspinner, spun, expected):
+    result = unspinner.restore(spun)
+    for change in result.changes:
+        assert spun[change.start : change.end] == change.found
+        assert 0.0 <= change.confidence <= 1.0
+        assert change.reason
+    assert apply_changes(spun, result.changes) == result.text
+
+
+def test_case_is_carried_over(unspinner):
+    result = unspinner.restore("Helium said the vote volition be held connected Monday.")
+    assert result.text.startswith("He said")
+
+
+def test_numbers_urls_and_emails_are_never_touched(unspinner):
+    text = "Write to press@example.org or see https://example.org/successful on 12 May 2024."
+    result = unspinner.restore(text)
+    for change in result.changes:
+        assert "@" not in change.found and "http" not in change.found
+        assert not any(ch.isdigit() for ch in change.found)
+
+
+def _first_paragraph(documents, min_words=60):
+    for _, text in documents:
+        for paragraph in text.split("\n"):
+            if len(paragraph.split()) >= min_words:
+                return paragraph
+    raise AssertionError("no long paragraph")
+
+
+CLEAN = {
+    "bbc": lambda: bbc_documents(),
+    "brown-press": lambda: brown_documents(BROWN_PRESS),
+    "sotu-heldout": lambda: sotu_documents("heldout"),
+}
+
+
+@pytest.mark.parametrize("genre", sorted(CLEAN))
+def test_no_confident_change_on_clean_text(unspinner, genre):
+    paragraph = _first_paragraph(CLEAN[genre]())
+    result = unspinner.restore(paragraph)
+    assert result.changes == [], [(c.found, c.suggestion, c.confidence) for c in result.changes]
+
+
+def test_empty_and_whitespace_input(unspinner):
+    for text in ("", "   \n\n  ", "12 34 %"):
+        result = unspinner.restore(text)
+        assert result.text == text and result.changes == []
+
+
+def test_min_confidence_filters(unspinner):
+    spun = SPUN[0][0]
+    everything = unspinner.restore(spun, min_confidence=0.0).changes
+    sure = unspinner.restore(spun, min_confidence=0.99).changes
+    assert len(sure) <= len(everything)
+    assert all(c.confidence >= 0.99 for c in sure)
+    assert all(a.start < b.start for a, b in itertools.pairwise(everything))

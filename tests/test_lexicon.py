@@ -1,0 +1,64 @@
+"""Look-ups in the real compiled lexicon: the cases the issue names, and the crude seed-A style."""
+
+import pytest
+
+from unspin.lexicon import Lexicon, normalise
+from unspin.sources import Source
+
+CASES = [
+    ("modified", "changed"),  # inflection: past tense on both sides
+    ("purchasing", "buying"),  # inflection: gerund
+    ("loss of life", "death"),  # multiword -> single word
+    ("a number of", "several"),  # multiword quantifier
+    ("successful", "in"),  # crude spinner, function word via a wrong-sense synset
+    ("arsenic", "as"),
+    ("helium", "he"),
+    ("astatine", "at"),
+    ("connected", "on"),
+    ("home", "house"),
+    ("stated", "said"),
+]
+
+
+@pytest.mark.parametrize(("surface", "original"), CASES)
+def test_original_is_among_candidates(lexicon, surface, original):
+    originals = [c.original for c in lexicon.candidates(surface)]
+    assert original in originals, originals[:20]
+
+
+def test_single_word_to_multiword(lexicon):
+    # The other direction: a spinner may put one word where a phrase was.
+    assert any(" " in c.original for c in lexicon.candidates("die"))
+
+
+def test_candidates_are_ranked_and_explained(lexicon):
+    candidates = lexicon.candidates("helium")
+    priors = [c.prior for c in candidates]
+    assert priors == sorted(priors, reverse=True)
+    he = next(c for c in candidates if c.original == "he")
+    assert he.source in he.sources
+    assert Source.WORDNET in he.sources
+    assert "'helium'" in he.explain("helium") and "'he'" in he.explain("helium")
+
+
+def test_unknown_surface(lexicon):
+    assert lexicon.candidates("zxqvw") == []
+    assert "zxqvw" not in lexicon
+
+
+def test_multiword_prefixes(lexicon):
+    assert "loss of life" in lexicon
+    assert lexicon.continues("loss of")
+    assert not lexicon.continues("zxqvw")
+
+
+def test_normalise_matches_the_tokenizer():
+    assert normalise("Loss  of Life") == "loss of life"
+    assert normalise("U.K.") == "u.k."
+    assert normalise("12 months") == ""  # numbers are never rewritten
+    assert normalise("one two three four five") == ""  # longer than a span
+
+
+def test_missing_files_raise(tmp_path):
+    with pytest.raises(FileNotFoundError, match="lexicon file missing"):
+        Lexicon(tmp_path)

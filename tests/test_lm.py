@@ -1,0 +1,116 @@
+"""The language model, built for real (lmplz + build_binary) on 100 Brown documents."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+from pathlib import Path
+
+import kenlm
+import pytest
+
+from unspin import corpora, lm, text
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    documents = itertools.islice(corpora.brown_documents(exclude=corpora.BROWN_PRESS), 100)
+    directory = tmp_path_factory.mktemp("lm")
+    lm.build(directory, order=3, documents=documents, memory="256M")
+    return directory
+
+
+@pytest.fixture(scope="session")
+def model(model_dir: Path) -> lm.LanguageModel:
+    return lm.LanguageModel(model_dir)
+
+
+@pytest.mark.parametrize(
+    ("original", "spun"),
+    [
+        (
+            "the president said in a statement on tuesday",
+            "the president said successful a statement connected tuesday",
+        ),
+        ("he will be there", "helium volition beryllium there"),
+        ("it was a new idea at the time", "it was a caller idea astatine the time"),
+    ],
+)
+def test_original_outscores_spun_twin(model: lm.LanguageModel, original: str, spun: str) -> None:
+    assert model.score(text.lm_tokens(original)) > model.score(text.lm_tokens(spun))
+    assert model.perplexity(text.lm_tokens(original)) < model.perplexity(text.lm_tokens(spun))
+
+
+def test_unknown_real_word_beats_unknown_gibberish(
+    model: lm.LanguageModel, model_dir: Path
+) -> None:
+    real, typo = "he said the helium was there", "he said the hellium was there"
+    assert "helium" not in model and "hellium" not in model
+    # Bare KenLM cannot tell them apart: both are <unk>. The wordfreq prior can.
+    bare = kenlm.Model(str(model_dir / lm.BINARY_FILE))
+    assert bare.score(real) == bare.score(typo)
+    assert model.score(text.lm_tokens(real)) > model.score(text.lm_tokens(typo)) + 1.0
+    assert model.prior("helium") is not None and model.prior("hellium") is None
+
+
+def test_known_word_scores_are_plain_kenlm(model: lm.LanguageModel, model_dir: Path) -> None:
+    words = text.lm_tokens("the jury said it was a good thing .")
+    assert all(word in model for word in words)
+    bare = kenlm.Model(str(model_dir / lm.BINARY_FILE))
+    assert model.score(words) == pytest.approx(bare.score(" ".join(words)), abs=1e-4)
+
+
+@pytest.mark.parametrize("bos", [True, False])
+def test_score_is_the_sum_of_advance_and_end(model: lm.LanguageModel, bos: bool) -> None:
+    words = text.lm_tokens("The helium said xqzvw, in 1961, that the jury was there.")
+    state = model.begin() if bos else model.null_state()
+    total = 0.0
+    for word in words:
+        logprob, state = model.advance(state, word)
+        total += logprob
+    total += model.end(state)
+    assert model.score(words, bos=bos) == pytest.approx(total, abs=1e-9)
+    assert model.score(words, bos=bos, eos=False) == pytest.approx(total - model.end(state))
+
+
+def test_advance_leaves_its_input_state_alone(model: lm.LanguageModel) -> None:
+    start = model.begin()
+    first, _ = model.advance(start, "the")
+    model.advance(start, "jury")
+    assert model.advance(start, "the")[0] == first
+
+
+def test_perplexity_matches_score(model: lm.LanguageModel) -> None:
+    words = text.lm_tokens("he will be there")
+    assert model.perplexity(words) == pytest.approx(10 ** (-model.score(words) / 5))
+    assert model.order == 3
+
+
+def test_manifest_describes_the_files(model: lm.LanguageModel, model_dir: Path) -> None:
+    manifest = model.manifest
+    assert manifest["order"] == 3
+    assert set(manifest["ngrams"]) == {"1", "2", "3"}
+    assert manifest["ngrams"]["1"] > 10_000
+    for name, entry in manifest["files"].items():
+        data = (model_dir / name).read_bytes()
+        assert entry == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    assert manifest["training_text"]["tokens"] > 100_000
+    assert 0 < manifest["unknown_words"]["unseen_mass"] < 0.2
+    assert math.isclose(
+        sum(source["tokens"] for source in manifest["sources"]),
+        manifest["training_text"]["tokens"],
+    )
+
+
+def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(lm.ModelNotFound) as error:
+        lm.LanguageModel(tmp_path)
+    assert isinstance(error.value, FileNotFoundError)
+    assert lm.BINARY_FILE in str(error.value) and "\n" not in str(error.value)
+
+
+def test_failed_build_reports_the_tool_and_leaves_nothing(tmp_path: Path) -> None:
+    with pytest.raises(lm.BuildError, match="build_binary failed"):
+        lm.build(tmp_path, order=3, documents=[], memory="64M")
+    assert list(tmp_path.iterdir()) == []
