@@ -25,8 +25,9 @@ def test_training_documents_exclude_brown_press(training_ids: list[str]) -> None
 
 def test_training_documents_exclude_heldout_and_bbc(training_ids: list[str]) -> None:
     assert {doc_id.partition(":")[0] for doc_id in training_ids} == {"brown", "sotu", "nlp-corpus"}
-    heldout = {f"sotu:{file_id}" for file_id, _ in corpora.sotu_documents("heldout")}
-    assert heldout and not heldout & set(training_ids)
+    for split in ("dev", "heldout"):
+        excluded = {f"sotu:{file_id}" for file_id, _ in corpora.sotu_documents(split)}
+        assert excluded and not excluded & set(training_ids)
 
 
 def test_unknown_brown_category_is_an_error() -> None:
@@ -49,11 +50,12 @@ def test_brown_detokenised_text_reads_like_prose() -> None:
 
 def test_sotu_splits_are_disjoint_and_cover_the_corpus() -> None:
     train = dict(corpora.sotu_documents("train"))
+    dev = dict(corpora.sotu_documents("dev"))
     heldout = dict(corpora.sotu_documents("heldout"))
-    assert not train.keys() & heldout.keys()
-    assert len(train) + len(heldout) == 249
+    assert not train.keys() & heldout.keys() and not dev.keys() & (train.keys() | heldout.keys())
+    assert dev and len(train) + len(dev) + len(heldout) == 249
     assert all(int(file_id[:4]) >= corpora.SOTU_HELDOUT_FROM for file_id in heldout)
-    assert all(int(file_id[:4]) < corpora.SOTU_HELDOUT_FROM for file_id in train)
+    assert all(int(file_id[:4]) < corpora.SOTU_DEV_FROM for file_id in train)
     markup = re.compile(r"\[(?:Applause|Laughter)\]|^The President\.", re.I | re.M)
     assert not any(markup.search(body) for body in heldout.values())
 

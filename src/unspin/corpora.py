@@ -26,6 +26,7 @@ BROWN_PRESS = ("news", "editorial", "reviews")
 """Brown categories A-C: the closest thing to news text offline, so they are kept for evaluation."""
 
 SOTU_HELDOUT_FROM = 2017
+SOTU_DEV_FROM = 2009
 """Addresses from this year on are held out (demo and evaluation): newer than most training text."""
 
 # Brown detokenisation: tokens glued to the previous one, and openers glued to the next one.
@@ -128,19 +129,27 @@ def _sotu_years() -> dict[str, int]:
         return {row["fileid"]: int(row["year"]) for row in csv.DictReader(handle)}
 
 
-def sotu_documents(split: Literal["train", "heldout"]) -> Iterator[tuple[str, str]]:
-    """State of the Union addresses (``1790-Washington-1`` ...): before 2017 train, else heldout.
+def _sotu_split(year: int) -> str:
+    if year >= SOTU_HELDOUT_FROM:
+        return "heldout"
+    return "dev" if year >= SOTU_DEV_FROM else "train"
+
+
+def sotu_documents(split: Literal["train", "dev", "heldout"]) -> Iterator[tuple[str, str]]:
+    """State of the Union addresses (``1790-Washington-1`` ...) by split: before 2009 train,
+    2009-2016 dev (kept out of the model so that decoder settings can be tuned on text the model
+    has not memorised), 2017 on held out for evaluation and the demo.
 
     Editorial notes ([Applause], [Laughter]) and the "The President." speaker label are removed:
     they are transcript markup, not language anyone spins.
     """
-    if split not in ("train", "heldout"):
-        raise ValueError(f"split must be 'train' or 'heldout', not {split!r}")
+    if split not in ("train", "dev", "heldout"):
+        raise ValueError(f"split must be 'train', 'dev' or 'heldout', not {split!r}")
     speeches = resources.sotu_dir() / "speeches"
     return (
         (file_id, _sotu_text(speeches / f"{file_id}.txt"))
         for file_id, year in sorted(_sotu_years().items())
-        if (year < SOTU_HELDOUT_FROM) == (split == "train")
+        if _sotu_split(year) == split
     )
 
 
@@ -205,7 +214,7 @@ def bbc_documents() -> Iterator[tuple[str, str]]:
 def training_documents() -> Iterator[tuple[str, str]]:
     """The language model's training text, ids prefixed by source (``brown:cb01``).
 
-    Brown minus the press genres, SOTU before 2017, filtered nlp-corpus. Never BBC, never Brown
+    Brown minus the press genres, SOTU before 2009, filtered nlp-corpus. Never BBC, never Brown
     press, never SOTU held out: those are what the model is evaluated on.
     """
     for file_id, body in brown_documents(exclude=BROWN_PRESS):

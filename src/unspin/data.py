@@ -178,6 +178,7 @@ def _build_locked(
 
     say = progress or (lambda message: None)
     started = time.monotonic()
+    code = build_code_hash()  # taken now: the code that runs is the code that is recorded
     partial = directory.with_name(directory.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
@@ -196,7 +197,7 @@ def _build_locked(
     manifest = {
         "data_version": DATA_VERSION,
         "unspin_version": __version__,
-        "build_code": build_code_hash(),
+        "build_code": code,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "build_seconds": round(time.monotonic() - started, 1),
         "thesaurus_sources": [source.label for source in sources],
