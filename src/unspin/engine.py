@@ -22,6 +22,7 @@ from functools import lru_cache
 from unspin.lexicon import MAX_TOKENS, Candidate, Lexicon
 from unspin.lm import LanguageModel
 from unspin.report import Change, Restoration, apply_changes
+from unspin.sources import Kind as RelationKind
 from unspin.text import Kind, Token, lm_form, paragraphs, sentences
 
 
@@ -29,7 +30,10 @@ from unspin.text import Kind, Token, lm_form, paragraphs, sentences
 class Settings:
     """Decoder knobs. Defaults are set on simulated spinning (bench), never on evaluation text."""
 
-    rate: float = 0.3  # prior chance that a spinnable word was spun
+    # Prior chance that a spinnable word was spun; re-estimated per document (see restore()).
+    rate: float = 0.2
+    rate_prior_strength: float = 20.0  # pseudo-words pulling the estimate towards a clean text
+    rate_floor: float = 0.005
     candidates_per_span: int = 12
     # Skip an original whose unigram evidence trails the surface's by more than this (log10):
     # sentence context rarely overturns a gap that large, and skipping keeps decoding fast.
@@ -40,8 +44,38 @@ class Settings:
     consistency_bonus: float = 0.5
     consistency_max_prior: float = -3.5
     beam: int = 6
-    min_confidence: float = 0.5
-    confidence_slope: float = 1.0  # logistic slope on the log10 evidence
+    # The LM prefers short sentences: restoring three words as one would otherwise win on length
+    # alone. Each output word more (or fewer) than the span it replaces earns (or costs) this.
+    length_bonus: float = 2.0
+    # Capitalised words inside a sentence are mostly names; spinners mangle some, but far fewer
+    # than common words.
+    name_penalty: float = 1.0
+    # How often a spinner draws along each kind of relation, relative to a plain synonym.
+    kind_weights: tuple[tuple[RelationKind, float], ...] = (
+        (RelationKind.SYNSET, 1.0),
+        (RelationKind.SIMILAR, 0.5),
+        (RelationKind.MOBY_ENTRY, 1.0),
+        (RelationKind.MYTHES_SYNONYM, 1.0),
+        (RelationKind.MYTHES_GENERIC, 0.2),
+        (RelationKind.MYTHES_SIMILAR, 0.3),
+        (RelationKind.MYTHES_RELATED, 0.1),
+        (RelationKind.REVERSE, 0.5),
+        (RelationKind.CO_LISTED, 0.5),
+    )
+    min_confidence: float = 0.75
+    # Logistic model from a change's evidence features (see change_features) to the chance it is
+    # right; fitted on simulated spinning of the dev split by `unspin bench calibrate`.
+    confidence_weights: tuple[float, ...] = (
+        0.8097,
+        2.1703,
+        0.3792,
+        0.4554,
+        0.7873,
+        2.313,
+        -0.5008,
+        2.0805,
+        5.8838,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +85,19 @@ class _Edge:
     start: int
     end: int
     words: tuple[str, ...]
-    cost: float
+    cost: float  # everything but the rate term, which changes as the rate is re-estimated
     candidate: Candidate | None = None
+    spinnable: bool = False  # a kept word that a spinner could have produced
+
+
+@dataclass(frozen=True, slots=True)
+class _Option:
+    """A candidate original with its sentence-independent cost (channel, length)."""
+
+    candidate: Candidate
+    words: tuple[str, ...]
+    cost: float
+    content_word: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +117,33 @@ def _match_case(found: str, suggestion: str) -> str:
     return suggestion
 
 
+def _same_word(surface: str, original: str) -> bool:
+    """Spelling variants and inflections of one word (organisation/organization, reasons/reason,
+    product/production) are listed as related by thesauri but are never a spinner's swap; a
+    small LM trained on American text would otherwise "correct" British spelling."""
+    if surface == original:
+        return True
+    shorter = min(len(surface), len(original))
+    common = 0
+    while common < shorter and surface[common] == original[common]:
+        common += 1
+    return common >= max(4, shorter - 2) or (
+        shorter >= 5 and _edit_distance(surface, original) <= 2
+    )
+
+
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
+
+
 class Restorer:
     """Holds the lexicon and language model; safe to reuse for many documents."""
 
@@ -81,16 +153,29 @@ class Restorer:
         self.settings = settings or Settings()
         self._candidates = lru_cache(maxsize=200_000)(self._rank_candidates)
 
-    def _rank_candidates(self, surface: str) -> tuple[Candidate, ...]:
-        """Originals worth decoding for a surface, most plausible first (cached per surface)."""
+    def _rank_candidates(self, surface: str) -> tuple[_Option, ...]:
+        """Originals worth decoding for a surface, most plausible first, with the parts of their
+        cost that do not depend on the sentence (cached per surface)."""
         s = self.settings
         found = self.lexicon.candidates(surface)
         if not found:
             return ()
-        surface_prior = self._unigram(surface)
-        floor = surface_prior + math.log10((1 - s.rate) / s.rate) - s.prior_margin
-        kept = [c for c in found if math.log10(c.prior) > floor and c.original != surface]
-        return tuple(kept[: s.candidates_per_span])
+        floor = self._unigram(surface) - s.prior_margin
+        kind_weights = dict(s.kind_weights)
+        span_tokens = surface.count(" ") + 1
+        options = []
+        for candidate in found:
+            if math.log10(candidate.prior) <= floor or _same_word(surface, candidate.original):
+                continue
+            words = tuple(candidate.original.split())
+            channel = candidate.channel * kind_weights[candidate.kind]
+            cost = math.log10(max(channel, s.channel_floor))
+            cost += s.length_bonus * (len(words) - span_tokens)
+            content = self._unigram(candidate.original) < s.consistency_max_prior
+            options.append(_Option(candidate, words, cost, content))
+            if len(options) == s.candidates_per_span:
+                break
+        return tuple(options)
 
     def _unigram(self, phrase: str) -> float:
         priors = [self.lm.prior(word) for word in phrase.split()]
@@ -101,8 +186,6 @@ class Restorer:
     ) -> list[list[_Edge]]:
         """Outgoing edges of every position of one sentence."""
         s = self.settings
-        keep_cost = math.log10(1 - s.rate)
-        spun_cost = math.log10(s.rate)
         edges: list[list[_Edge]] = [[] for _ in tokens]
         for start, token in enumerate(tokens):
             spinnable = False
@@ -116,32 +199,29 @@ class Restorer:
                         if not self.lexicon.continues(surface):
                             break
                         continue
-                    for candidate in self._candidates(surface):
+                    inner_capital = start > 0 and token.text[:1].isupper()
+                    for option in self._candidates(surface):
                         spinnable = True
-                        cost = spun_cost + math.log10(max(candidate.channel, s.channel_floor))
-                        words = tuple(candidate.original.split())
-                        if self._unigram(candidate.original) < s.consistency_max_prior and all(
-                            seen[w] for w in words
-                        ):
+                        cost = option.cost - (s.name_penalty if inner_capital else 0.0)
+                        if option.content_word and all(seen[w] for w in option.words):
                             cost += s.consistency_bonus
-                        edges[start].append(_Edge(start, end, words, cost, candidate))
+                        edges[start].append(_Edge(start, end, option.words, cost, option.candidate))
                     if end == start + 1 and not self.lexicon.continues(surface):
                         break
-            edges[start].append(
-                _Edge(start, start + 1, (forms[start],), keep_cost if spinnable else 0.0)
-            )
+            edges[start].append(_Edge(start, start + 1, (forms[start],), 0.0, None, spinnable))
         return edges
 
-    def _decode(self, edges: list[list[_Edge]]) -> list[_Edge]:
+    def _decode(self, edges: list[list[_Edge]], rate: _RateCosts, beam: int) -> list[_Edge]:
         """Beam search over the lattice; hypotheses with the same LM state are merged."""
         lm = self.lm
         frontier: list[dict] = [{} for _ in range(len(edges) + 1)]
         frontier[0][0] = _Hypothesis(0.0, lm.begin(), None, None)
         for position, outgoing in enumerate(edges):
             hypotheses = sorted(frontier[position].values(), key=lambda h: -h.score)
-            for hypothesis in hypotheses[: self.settings.beam]:
+            for hypothesis in hypotheses[:beam]:
                 for edge in outgoing:
-                    score, state = hypothesis.score + edge.cost, hypothesis.state
+                    score = hypothesis.score + edge.cost + rate.of(edge)
+                    state = hypothesis.state
                     for word in edge.words:
                         gain, state = lm.advance(state, word)
                         score += gain
@@ -156,69 +236,144 @@ class Restorer:
             final = final.previous
         return path[::-1]
 
-    def _path_score(self, path: Sequence[_Edge]) -> tuple[float, float]:
+    def _path_score(self, path: Sequence[_Edge], rate: _RateCosts) -> tuple[float, float]:
         """(total score, LM part) of a path, for comparing a change against undoing it."""
-        words = [word for edge in path for word in edge.words]
-        lm_score = self.lm.score(words)
-        return lm_score + sum(edge.cost for edge in path), lm_score
+        lm_score = self.lm.score([word for edge in path for word in edge.words])
+        return lm_score + sum(edge.cost + rate.of(edge) for edge in path), lm_score
 
-    def _sentence_changes(
-        self, source: str, tokens: Sequence[Token], seen: Counter, min_confidence: float
-    ) -> list[Change]:
-        forms = [lm_form(token.text) for token in tokens]
-        edges = self._edges(tokens, forms, seen)
-        if all(len(outgoing) == 1 for outgoing in edges):
-            return []
-        path = self._decode(edges)
-        best_total, best_lm = self._path_score(path)
+    def _changes(
+        self, source: str, lattice: _Lattice, path: list[_Edge], rate: _RateCosts
+    ) -> list[tuple[Change, tuple[float, ...]]]:
+        """Each change on the best path, scored against the same path with it undone."""
+        best_total, best_lm = self._path_score(path, rate)
         changes = []
         for index, edge in enumerate(path):
             if edge.candidate is None:
                 continue
-            undone = [
-                _Edge(i, i + 1, (forms[i],), self._keep_cost(edges[i]))
-                for i in range(edge.start, edge.end)
-            ]
-            total, lm_score = self._path_score([*path[:index], *undone, *path[index + 1 :]])
-            evidence = best_total - total
-            confidence = 1.0 / (1.0 + 10 ** (-self.settings.confidence_slope * evidence))
-            if confidence < min_confidence:
-                continue
-            start, end = tokens[edge.start].start, tokens[edge.end - 1].end
+            undone = [lattice.edges[i][-1] for i in range(edge.start, edge.end)]
+            total, lm_score = self._path_score([*path[:index], *undone, *path[index + 1 :]], rate)
+            features = self.change_features(edge, best_total - total, lattice, rate)
+            score = sum(
+                w * x for w, x in zip(self.settings.confidence_weights, features, strict=True)
+            )
+            confidence = 1.0 / (1.0 + math.exp(-max(min(score, 50.0), -50.0)))
+            start, end = lattice.tokens[edge.start].start, lattice.tokens[edge.end - 1].end
             found = source[start:end]
+            reason = edge.candidate.explain(" ".join(lattice.forms[edge.start : edge.end]))
             ratio = 10 ** (best_lm - lm_score)
-            reason = (
-                f"{edge.candidate.explain(' '.join(forms[edge.start : edge.end]))};"
-                f" sentence likelihood ×{ratio:,.0f}"
-                if ratio >= 1
-                else f"{edge.candidate.explain(' '.join(forms[edge.start : edge.end]))}"
-            )
-            changes.append(
-                Change(
-                    start,
-                    end,
-                    found,
-                    _match_case(found, edge.candidate.original),
-                    round(confidence, 4),
-                    reason,
-                )
-            )
+            if ratio >= 1.5:
+                reason += f"; sentence likelihood ×{ratio:,.0f}"
+            suggestion = _match_case(found, edge.candidate.original)
+            change = Change(start, end, found, suggestion, round(confidence, 4), reason)
+            changes.append((change, features))
         return changes
 
-    @staticmethod
-    def _keep_cost(outgoing: list[_Edge]) -> float:
-        return outgoing[-1].cost
+    FEATURES = (
+        "evidence",
+        "log_channel",
+        "surface_unigram",
+        "original_unigram",
+        "inner_capital",
+        "length_change",
+        "indirect_relation",
+        "log_rate",
+        "bias",
+    )
+
+    def change_features(
+        self, edge: _Edge, evidence: float, lattice: _Lattice, rate: _RateCosts
+    ) -> tuple[float, ...]:
+        """What the confidence model sees of one change, in the order of :attr:`FEATURES`."""
+        candidate = edge.candidate
+        assert candidate is not None
+        surface = " ".join(lattice.forms[edge.start : edge.end])
+        return (
+            evidence,
+            math.log10(max(candidate.channel, self.settings.channel_floor)),
+            self._unigram(surface),
+            self._unigram(candidate.original),
+            float(edge.start > 0 and lattice.tokens[edge.start].text[:1].isupper()),
+            float((edge.end - edge.start) - len(edge.words)),
+            float(candidate.kind in _INDIRECT),
+            rate.spun,
+            1.0,
+        )
+
+    def _lattices(self, text: str) -> list[_Lattice]:
+        forms_in_text = Counter(
+            lm_form(token.text) for paragraph in paragraphs(text) for token in paragraph.tokens
+        )
+        lattices = []
+        for paragraph in paragraphs(text):
+            for sentence in sentences(paragraph.tokens):
+                forms = [lm_form(token.text) for token in sentence]
+                edges = self._edges(sentence, forms, forms_in_text)
+                if any(len(outgoing) > 1 for outgoing in edges):
+                    lattices.append(_Lattice(sentence, forms, edges))
+        return lattices
 
     def restore(self, text: str, min_confidence: float | None = None) -> Restoration:
         threshold = self.settings.min_confidence if min_confidence is None else min_confidence
-        seen = Counter(
-            lm_form(token.text) for paragraph in paragraphs(text) for token in paragraph.tokens
-        )
-        changes: list[Change] = []
-        for paragraph in paragraphs(text):
-            for sentence in sentences(paragraph.tokens):
-                changes.extend(self._sentence_changes(text, sentence, seen, threshold))
+        changes = [change for change, _ in self.decode(text) if change.confidence >= threshold]
         return Restoration(apply_changes(text, changes), changes)
+
+    def decode(self, text: str) -> list[tuple[Change, tuple[float, ...]]]:
+        """Every change on the best paths with its confidence features, before any threshold.
+
+        Every sentence is decoded twice: once at the default spin rate, then at the rate that
+        pass implies for this document. A clean text thus makes changes dearer for itself.
+        """
+        s = self.settings
+        lattices = self._lattices(text)
+        default = _RateCosts(s.rate)
+        # The first pass only counts changes, so a narrow beam will do.
+        paths = [self._decode(lattice.edges, default, beam=1) for lattice in lattices]
+        restored = sum(edge.candidate is not None for path in paths for edge in path)
+        spinnable = sum(
+            edge.spinnable for lattice in lattices for out in lattice.edges for edge in out
+        )
+        estimate = (restored + s.rate * s.rate_prior_strength) / (
+            restored + spinnable + s.rate_prior_strength
+        )
+        rate = _RateCosts(min(max(estimate, s.rate_floor), 0.5))
+        changes = []
+        for lattice in lattices:
+            path = self._decode(lattice.edges, rate, s.beam)
+            changes.extend(self._changes(text, lattice, path, rate))
+        return changes
 
     def with_settings(self, **overrides) -> Restorer:
         return Restorer(self.lexicon, self.lm, replace(self.settings, **overrides))
+
+
+_INDIRECT = frozenset(
+    {
+        RelationKind.REVERSE,
+        RelationKind.CO_LISTED,
+        RelationKind.MYTHES_GENERIC,
+        RelationKind.MYTHES_RELATED,
+        RelationKind.MYTHES_SIMILAR,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Lattice:
+    tokens: Sequence[Token]
+    forms: list[str]
+    edges: list[list[_Edge]]
+
+
+class _RateCosts:
+    """log10 costs of restoring a span and of keeping a spinnable word, at one spin rate."""
+
+    __slots__ = ("keep", "spun")
+
+    def __init__(self, rate: float) -> None:
+        self.spun = math.log10(rate)
+        self.keep = math.log10(1.0 - rate)
+
+    def of(self, edge: _Edge) -> float:
+        if edge.candidate is not None:
+            return self.spun
+        return self.keep if edge.spinnable else 0.0
