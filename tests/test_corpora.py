@@ -67,6 +67,16 @@ def test_bbc_exact_duplicates_removed() -> None:
     assert all(re.fullmatch(r"[a-z]+/\d{3}", doc_id) for doc_id, _ in documents)
 
 
+def test_bbc_dev_and_test_splits_partition_the_documents() -> None:
+    dev = dict(corpora.bbc_documents("dev"))
+    test = dict(corpora.bbc_documents("test"))
+    assert not dev.keys() & test.keys()
+    assert len(dev) + len(test) == 2127
+    assert 0.15 < len(dev) / 2127 < 0.25
+    with pytest.raises(ValueError, match="split"):
+        list(corpora.bbc_documents("train"))  # type: ignore[arg-type]
+
+
 def test_offensive_filter_drops_sentences_but_not_innocent_words() -> None:
     stats = corpora.FilterStats()
     kept = sum(1 for _ in corpora.nlp_corpus_sentences(stats))

@@ -40,9 +40,9 @@ def test_offset_shift():
 
 
 def test_paragraphs_split_on_line_breaks_and_keep_offsets():
-    text = "First para here.\nSecond one.\n\nThird."
+    text = "First para here.\nSecond one.\n\n  \nThird."
     spans = list(paragraphs(text))
-    assert [text[p.start : p.end] for p in spans] == ["First para here.\nSecond one.", "Third."]
+    assert [text[p.start : p.end] for p in spans] == ["First para here.", "Second one.", "Third."]
     assert all(text[t.start : t.end] == t.text for p in spans for t in p.tokens)
 
 

@@ -62,19 +62,19 @@ class Settings:
         (RelationKind.REVERSE, 0.5),
         (RelationKind.CO_LISTED, 0.5),
     )
-    min_confidence: float = 0.75
+    min_confidence: float = 0.72
     # Logistic model from a change's evidence features (see change_features) to the chance it is
     # right; fitted on simulated spinning of the dev split by `unspin bench calibrate`.
     confidence_weights: tuple[float, ...] = (
-        0.8097,
-        2.1703,
-        0.3792,
-        0.4554,
-        0.7873,
-        2.313,
-        -0.5008,
-        2.0805,
-        5.8838,
+        0.8078,
+        2.6016,
+        0.2507,
+        0.609,
+        0.2804,
+        1.8801,
+        -0.7196,
+        1.9486,
+        5.7514,
     )
 
 

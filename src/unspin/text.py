@@ -84,8 +84,9 @@ class Span:
 
 
 def paragraphs(source: str) -> Iterator[Span]:
-    """Paragraphs are separated by line breaks: spun pages come one paragraph per line or block."""
-    for match in re.finditer(r"[^\n]+(?:\n(?![ \t]*\n)[^\n]+)*", source):
+    """Every line is a paragraph: text extracted from web pages, where spun copies live, comes
+    one paragraph per line (hard-wrapped text loses sentence context at line ends)."""
+    for match in re.finditer(r"[^\n]+", source):
         block = match.group()
         if block.strip():
             yield Span(match.start(), match.end(), tuple(tokenize(block, match.start())))
