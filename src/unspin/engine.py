@@ -14,6 +14,7 @@ with that one change undone: the difference is the evidence behind its confidenc
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -117,31 +118,42 @@ def _match_case(found: str, suggestion: str) -> str:
     return suggestion
 
 
+_BRITISH = [
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"is(e|ed|es|ing|ation|ations)\b", r"iz\1"),
+        (r"ys(e|ed|es|ing)\b", r"yz\1"),
+        (r"our\b", "or"),
+        (r"our(s|ed|ing|ful|ite|able)\b", r"or\1"),
+        (r"tre(s)?\b", r"ter\1"),
+        (r"ogue(s)?\b", r"og\1"),
+        (r"ence(s)?\b", r"ense\1"),
+        (r"ll(ed|ing|er|ers)\b", r"l\1"),
+        (r"ae", "e"),
+        (r"oe", "e"),
+    )
+]
+
+
+def _american(word: str) -> str:
+    for pattern, replacement in _BRITISH:
+        word = pattern.sub(replacement, word)
+    return word
+
+
 def _same_word(surface: str, original: str) -> bool:
     """Spelling variants and inflections of one word (organisation/organization, reasons/reason,
-    product/production) are listed as related by thesauri but are never a spinner's swap; a
-    small LM trained on American text would otherwise "correct" British spelling."""
-    if surface == original:
+    higher/high) are listed as related by thesauri but make poor restorations: a small LM trained
+    on American text would otherwise "correct" British spelling and number agreement."""
+    if surface == original or _american(surface) == _american(original):
         return True
+    if " " in surface or " " in original:
+        return False
     shorter = min(len(surface), len(original))
     common = 0
     while common < shorter and surface[common] == original[common]:
         common += 1
-    return common >= max(4, shorter - 2) or (
-        shorter >= 5 and _edit_distance(surface, original) <= 2
-    )
-
-
-def _edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, start=1):
-        current = [i]
-        for j, char_b in enumerate(b, start=1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
-            )
-        previous = current
-    return previous[-1]
+    return common >= max(4, shorter - 2)
 
 
 class Restorer:
