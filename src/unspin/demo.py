@@ -11,6 +11,7 @@ import argparse
 from rich.console import Console
 
 import unspin
+from unspin.bench.metrics import score_restoration
 from unspin.bench.spinners import spin
 from unspin.cli import show_restoration
 from unspin.corpora import sotu_documents
@@ -40,16 +41,12 @@ def main() -> None:
     console.rule("[bold]restored by unspin")
     result = unspin.restore(spun.spun)
     show_restoration(spun.spun, result)
-    original_words = original.split()
-
-    def matching(text: str) -> int:
-        return sum(a == b for a, b in zip(text.split(), original_words, strict=False))
-
+    score = score_restoration(spun, result)
     console.rule()
     console.print(
-        f"{len(spun.edits)} words were spun; unspin made {len(result.changes)} changes;"
-        f" {matching(result.text)}/{len(original_words)} words now match the original"
-        f" (before: {matching(spun.spun)})."
+        f"{score.edits} spans were spun; unspin made {score.changes} changes, of which"
+        f" {score.correct_changes} put back the original word; word error rate against the"
+        f" original: {score.wer_before:.1%} before, {score.wer_after:.1%} after."
     )
 
 
