@@ -246,8 +246,12 @@ def data_info(data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
     )
     for source, count in lexicon["relations_by_source"].items():
         out.print(f"  {source}: {count:,} relations")
-    counts = ", ".join(f"{n}-grams {c:,}" for n, c in lm.get("ngram_counts", {}).items())
-    out.print(f"language model: KenLM order {lm.get('order')}, {counts}")
+    counts = ", ".join(f"{n}-grams {c:,}" for n, c in lm["ngrams"].items())
+    lm_bytes = sum(entry["bytes"] for entry in lm["files"].values())
+    out.print(
+        f"language model: KenLM order {lm['order']}, {lm_bytes / 1e6:.0f} MB, trained on"
+        f" {lm['training_text']['tokens']:,} tokens; {counts}"
+    )
     table = Table(title="sources", title_justify="left")
     for column in ("name", "package", "version", "licence"):
         table.add_column(column, overflow="fold")
