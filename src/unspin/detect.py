@@ -12,29 +12,56 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from unspin.report import Flag, ParagraphVerdict, Verdict
+from unspin.report import Flag, ParagraphVerdict, Verdict, VerdictLabel
 from unspin.text import Kind, paragraphs
 
 MIN_WORDS = 40  # below this a verdict is a guess: say "insufficient"
 
 
+SURE = 0.97  # a change this confident is almost never made in clean text
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the detector reads off the restorer for a stretch of text."""
+
+    words: int
+    change_rate: float  # summed change confidences per word: the expected share of spun words
+    sure_rate: float  # near-certain changes per word
+
+    @classmethod
+    def of(cls, words: int, confidences: list[float]) -> Evidence:
+        if not words:
+            return cls(0, 0.0, 0.0)
+        sure = sum(c >= SURE for c in confidences)
+        return cls(words, sum(confidences) / words, sure / words)
+
+
 @dataclass(frozen=True, slots=True)
 class Calibration:
-    """Logistic curve from the log change rate (expected spun words per word) to a probability."""
+    """Logistic model from the two evidence rates (logarithms) to a spun probability.
 
-    slope: float = 6.596
-    midpoint: float = 0.0185
+    The change rate separates heavy spinning well; the rate of near-certain changes separates
+    light spinning from clean text, where such changes almost never occur. Fitted by
+    ``python -m unspin.bench.calibrate`` on the dev split.
+    """
+
+    weights: tuple[float, float, float] = (2.215, 1.9016, 22.2177)
     threshold: float = 0.5
 
-    def probability(self, change_rate: float) -> float:
-        score = self.slope * (math.log(change_rate + 1e-5) - math.log(self.midpoint))
+    @staticmethod
+    def features(evidence: Evidence) -> tuple[float, float, float]:
+        return (math.log(evidence.change_rate + 1e-4), math.log(evidence.sure_rate + 1e-3), 1.0)
+
+    def probability(self, evidence: Evidence) -> float:
+        score = sum(w * x for w, x in zip(self.weights, self.features(evidence), strict=True))
         return 1.0 / (1.0 + math.exp(-max(min(score, 50.0), -50.0)))
 
 
-def change_rate(restorer, text: str) -> float:
-    """Expected share of spun words: summed change confidences over the word count."""
+def evidence(restorer, text: str) -> Evidence:
+    """The evidence for a whole text, as :func:`check` computes it for a document."""
     words = sum(token.kind is Kind.WORD for p in paragraphs(text) for token in p.tokens)
-    return sum(change.confidence for change, _ in restorer.decode(text)) / words if words else 0.0
+    return Evidence.of(words, [change.confidence for change, _ in restorer.decode(text)])
 
 
 def check(unspinner, text: str, threshold: float | None = None) -> Verdict:
@@ -48,17 +75,17 @@ def check(unspinner, text: str, threshold: float | None = None) -> Verdict:
         if c.confidence >= 0.5
     ]
 
-    def label(words: int, probability: float):
+    def label(words: int, probability: float) -> VerdictLabel:
         if words < MIN_WORDS:
             return "insufficient"
         return "spun" if probability >= threshold else "clean"
 
     verdicts = []
-    total_words = total_evidence = 0.0
+    all_words = 0
     for paragraph in paragraphs(text):
         words = sum(token.kind is Kind.WORD for token in paragraph.tokens)
-        evidence = sum(c.confidence for c in changes if paragraph.start <= c.start < paragraph.end)
-        probability = calibration.probability(evidence / words) if words else 0.0
+        confidences = [c.confidence for c in changes if paragraph.start <= c.start < paragraph.end]
+        probability = calibration.probability(Evidence.of(words, confidences))
         verdicts.append(
             ParagraphVerdict(
                 paragraph.start,
@@ -68,13 +95,12 @@ def check(unspinner, text: str, threshold: float | None = None) -> Verdict:
                 label(words, probability),
             )
         )
-        total_words += words
-        total_evidence += evidence
-    probability = calibration.probability(total_evidence / total_words) if total_words else 0.0
+        all_words += words
+    probability = calibration.probability(Evidence.of(all_words, [c.confidence for c in changes]))
     return Verdict(
         spun_probability=round(probability, 4),
-        verdict=label(int(total_words), probability),
-        words=int(total_words),
+        verdict=label(all_words, probability),
+        words=all_words,
         paragraphs=verdicts,
         flags=flags,
         threshold=threshold,

@@ -97,19 +97,22 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 50
 
 def fit_detection(
     restorer: Restorer, documents: list[tuple[str, str]], seed: int
-) -> dict[str, float]:
-    """Slope and midpoint of detect.Calibration: a logistic on the log change rate of clean and
-    spun (crude, phrase; rates 0.15 and 0.3) versions of each document."""
-    from unspin.detect import change_rate
+) -> dict[str, list[float]]:
+    """Weights of detect.Calibration: a logistic on the evidence of clean and spun (crude and
+    phrase at rate 0.15, phrase at 0.3) versions of each document and of its first paragraph of
+    at least 60 words, so one curve serves documents and paragraphs."""
+    from unspin.detect import Calibration, evidence
 
     rows, labels = [], []
     for number, (_, text) in enumerate(documents):
+        paragraph = next((p for p in text.split("\n") if len(p.split()) >= 60), "")
         for spinner, rate in ((None, 0.0), ("crude", 0.15), ("phrase", 0.15), ("phrase", 0.3)):
-            spun = text if spinner is None else spin(text, spinner, rate, seed + number).spun
-            rows.append((math.log(change_rate(restorer, spun) + 1e-5), 1.0))
-            labels.append(spinner is not None)
-    slope, intercept = fit_logistic(np.array(rows), np.array(labels, dtype=float), l2=1e-3)
-    return {"slope": round(float(slope), 3), "midpoint": round(math.exp(-intercept / slope), 5)}
+            for piece in (text, paragraph) if paragraph else (text,):
+                spun = piece if spinner is None else spin(piece, spinner, rate, seed + number).spun
+                rows.append(Calibration.features(evidence(restorer, spun)))
+                labels.append(spinner is not None)
+    weights = fit_logistic(np.array(rows), np.array(labels, dtype=float), l2=1e-3)
+    return {"weights": np.round(weights, 4).tolist()}
 
 
 def main() -> None:
