@@ -355,6 +355,8 @@ class Restorer:
         return changes
 
     def with_settings(self, **overrides) -> Restorer:
+        """A restorer sharing this one's data with some settings changed, for experiments on the
+        dev split (see bench/calibrate.py)."""
         return Restorer(self.lexicon, self.lm, replace(self.settings, **overrides))
 
 
