@@ -41,9 +41,16 @@ def restore(text: str, *, min_confidence: float | None = None) -> Restoration:
     return load().restore(text, min_confidence=min_confidence)
 
 
-def check(text: str, *, threshold: float | None = None) -> Verdict:
-    """Say whether ``text`` is machine-spun; see :class:`Verdict`."""
-    return load().check(text, threshold=threshold)
+def check(
+    text: str,
+    *,
+    threshold: float | None = None,
+    fingerprints: dict[str, str] | None = None,
+    allow: frozenset[str] = frozenset(),
+) -> Verdict:
+    """Say whether ``text`` is machine-spun; see :class:`Verdict`. ``fingerprints`` and ``allow``
+    are phrase lists as loaded by :mod:`unspin.phrase_lists`."""
+    return load().check(text, threshold=threshold, fingerprints=fingerprints, allow=allow)
 
 
 def __getattr__(name: str):

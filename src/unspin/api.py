@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from unspin import data
@@ -25,10 +26,16 @@ class Unspinner:
         result = self.restorer.restore(text, min_confidence=min_confidence)
         return Restoration(result.text, result.changes, self.version)
 
-    def check(self, text: str, threshold: float | None = None) -> Verdict:
+    def check(
+        self,
+        text: str,
+        threshold: float | None = None,
+        fingerprints: Mapping[str, str] | None = None,
+        allow: Collection[str] = (),
+    ) -> Verdict:
         from unspin.detect import check
 
-        return check(self, text, threshold=threshold)
+        return check(self, text, threshold=threshold, fingerprints=fingerprints, allow=allow)
 
 
 @functools.cache

@@ -163,6 +163,18 @@ def check(
         float | None,
         typer.Option(min=0.0, max=1.0, help="Call a text spun above this probability."),
     ] = None,
+    fingerprints: Annotated[
+        Path | None,
+        typer.Option(
+            help="Known tortured phrases with corrections (CSV: two columns, or JSON), e.g. an"
+            " export of the Problematic Paper Screener list; hits are reported as flags.",
+            show_default=False,
+        ),
+    ] = None,
+    allow: Annotated[
+        Path | None,
+        typer.Option(help="Domain terms never to flag, one per line.", show_default=False),
+    ] = None,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Say whether a text is machine-spun, how sure, and where.
@@ -170,9 +182,17 @@ def check(
     Exit status, like a linter: 0 clean (or too short to tell), 1 spun, 2 error.
     """
     import unspin
+    from unspin import phrase_lists
 
+    try:
+        listed = phrase_lists.load_fingerprints(fingerprints) if fingerprints else None
+        allowed = phrase_lists.load_allow(allow) if allow else frozenset()
+    except phrase_lists.ListError as error:
+        fail(str(error))
     text = read_input(source)
-    verdict = unspin.load(data_dir).check(text, threshold=threshold)
+    verdict = unspin.load(data_dir).check(
+        text, threshold=threshold, fingerprints=listed, allow=allowed
+    )
     if as_json:
         print_json(verdict.to_dict())
     else:

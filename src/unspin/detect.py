@@ -10,9 +10,11 @@ pool their paragraphs' words.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from unspin.report import Flag, ParagraphVerdict, Verdict, VerdictLabel
+from unspin import phrase_lists
+from unspin.report import Change, Flag, ParagraphVerdict, Verdict, VerdictLabel
 from unspin.text import Kind, paragraphs
 
 MIN_WORDS = 40  # below this a verdict is a guess: say "insufficient"
@@ -66,11 +68,44 @@ def evidence(restorer, text: str) -> Evidence:
     return Evidence.of(words, [change.confidence for change, _ in restorer.decode(text)])
 
 
-def check(unspinner, text: str, threshold: float | None = None) -> Verdict:
-    """Verdict for ``text`` from the restorer's changes (the restoration lattice's evidence)."""
+def _overlaps(change: Change, spans: list[tuple[int, int]]) -> bool:
+    return any(start < change.end and change.start < end for start, end in spans)
+
+
+def check(
+    unspinner,
+    text: str,
+    threshold: float | None = None,
+    fingerprints: Mapping[str, str] | None = None,
+    allow: Collection[str] = (),
+) -> Verdict:
+    """Verdict for ``text`` from the restorer's changes (the restoration lattice's evidence).
+
+    ``fingerprints`` (tortured phrase -> correction, see :mod:`unspin.phrase_lists`) adds certain
+    hits; ``allow`` (terms in :func:`phrase_lists.key` form) removes changes inside those terms.
+    """
     calibration = Calibration()
     threshold = calibration.threshold if threshold is None else threshold
     changes = [change for change, _ in unspinner.restorer.decode(text)]
+    if allow:
+        allowed = [(h.start, h.end) for h in phrase_lists.find(text, dict.fromkeys(allow, ""))]
+        changes = [c for c in changes if not _overlaps(c, allowed)]
+    if fingerprints:
+        listed = [
+            Change(
+                h.start,
+                h.end,
+                h.found,
+                h.correction,
+                1.0,
+                f"fingerprint list: '{h.found}' is a known tortured phrase for '{h.correction}'",
+            )
+            for h in phrase_lists.find(text, fingerprints)
+        ]
+        spans = [(c.start, c.end) for c in listed]
+        changes = sorted(
+            [c for c in changes if not _overlaps(c, spans)] + listed, key=lambda c: c.start
+        )
     flags = [
         Flag(c.start, c.end, c.found, c.suggestion, c.confidence, c.reason)
         for c in changes
