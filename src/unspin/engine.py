@@ -44,6 +44,9 @@ class Settings:
     # there); function words occur everywhere, so they get no bonus.
     consistency_bonus: float = 0.5
     consistency_max_prior: float = -3.5
+    # log10 bonus per doubling of the times the first pass restored the same surface to the same
+    # original in this document.
+    repeat_bonus: float = 1.0
     beam: int = 6
     # The LM prefers short sentences: restoring three words as one would otherwise win on length
     # alone. Each output word more (or fewer) than the span it replaces earns (or costs) this.
@@ -63,19 +66,20 @@ class Settings:
         (RelationKind.REVERSE, 0.5),
         (RelationKind.CO_LISTED, 0.5),
     )
-    min_confidence: float = 0.72
+    min_confidence: float = 0.73
     # Logistic model from a change's evidence features (see change_features) to the chance it is
     # right; fitted on simulated spinning of the dev split by `unspin bench calibrate`.
     confidence_weights: tuple[float, ...] = (
-        0.8078,
-        2.6016,
-        0.2507,
-        0.609,
-        0.2804,
-        1.8801,
-        -0.7196,
-        1.9486,
-        5.7514,
+        0.7594,
+        2.4795,
+        0.2083,
+        0.6113,
+        0.3671,
+        2.0509,
+        -0.6534,
+        2.222,
+        -0.3984,
+        5.7689,
     )
 
 
@@ -89,6 +93,7 @@ class _Edge:
     cost: float  # everything but the rate term, which changes as the rate is re-estimated
     candidate: Candidate | None = None
     spinnable: bool = False  # a kept word that a spinner could have produced
+    surface: str = ""  # key form of the span a candidate edge restores
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +222,9 @@ class Restorer:
                         cost = option.cost - (s.name_penalty if inner_capital else 0.0)
                         if option.content_word and all(seen[w] for w in option.words):
                             cost += s.consistency_bonus
-                        edges[start].append(_Edge(start, end, option.words, cost, option.candidate))
+                        edges[start].append(
+                            _Edge(start, end, option.words, cost, option.candidate, False, surface)
+                        )
                     if end == start + 1 and not self.lexicon.continues(surface):
                         break
             edges[start].append(_Edge(start, start + 1, (forms[start],), 0.0, None, spinnable))
@@ -289,6 +296,7 @@ class Restorer:
         "length_change",
         "indirect_relation",
         "log_rate",
+        "log_repeats",
         "bias",
     )
 
@@ -308,6 +316,7 @@ class Restorer:
             float((edge.end - edge.start) - len(edge.words)),
             float(candidate.kind in _INDIRECT),
             rate.spun,
+            math.log(1 + rate.repeats(edge)),
             1.0,
         )
 
@@ -347,7 +356,15 @@ class Restorer:
         estimate = (restored + s.rate * s.rate_prior_strength) / (
             restored + spinnable + s.rate_prior_strength
         )
-        rate = _RateCosts(min(max(estimate, s.rate_floor), 0.5))
+        # Spinners swap a word the same way throughout a text (in -> successful everywhere), so
+        # a restoration the first pass made elsewhere in the document supports this one.
+        repeated = Counter(
+            (edge.surface, edge.candidate.original)
+            for path in paths
+            for edge in path
+            if edge.candidate is not None
+        )
+        rate = _RateCosts(min(max(estimate, s.rate_floor), 0.5), repeated, s.repeat_bonus)
         changes = []
         for lattice in lattices:
             path = self._decode(lattice.edges, rate, s.beam)
@@ -379,15 +396,24 @@ class _Lattice:
 
 
 class _RateCosts:
-    """log10 costs of restoring a span and of keeping a spinnable word, at one spin rate."""
+    """log10 costs of restoring a span and of keeping a spinnable word, at one spin rate, and
+    the bonus for a restoration repeated elsewhere in the document."""
 
-    __slots__ = ("keep", "spun")
+    __slots__ = ("bonus", "keep", "repeated", "spun")
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, repeated: Counter | None = None, bonus: float = 0.0) -> None:
         self.spun = math.log10(rate)
         self.keep = math.log10(1.0 - rate)
+        self.repeated = repeated if repeated is not None else Counter()
+        self.bonus = bonus
+
+    def repeats(self, edge: _Edge) -> int:
+        """How often the first pass made this restoration in the document, this place included."""
+        assert edge.candidate is not None
+        return self.repeated[edge.surface, edge.candidate.original]
 
     def of(self, edge: _Edge) -> float:
         if edge.candidate is not None:
-            return self.spun
+            repeats = self.repeats(edge)
+            return self.spun + (self.bonus * math.log2(repeats) if repeats > 1 else 0.0)
         return self.keep if edge.spinnable else 0.0
