@@ -29,9 +29,9 @@ from unspin.text import Kind, Token, lm_form, paragraphs, sentences
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Decoder knobs. Defaults are set on simulated spinning (bench), never on evaluation text."""
+    """Decoder knobs, set on simulated spinning of the dev split, never on evaluation text."""
 
-    # Prior chance that a spinnable word was spun; re-estimated per document (see restore()).
+    # Prior chance that a spinnable word was spun; re-estimated per document (see decode()).
     rate: float = 0.2
     rate_prior_strength: float = 20.0  # pseudo-words pulling the estimate towards a clean text
     rate_floor: float = 0.005
@@ -68,7 +68,7 @@ class Settings:
     )
     min_confidence: float = 0.73
     # Logistic model from a change's evidence features (see change_features) to the chance it is
-    # right; fitted on simulated spinning of the dev split by `unspin bench calibrate`.
+    # right; fitted on simulated spinning of the dev split by `python -m unspin.bench.calibrate`.
     confidence_weights: tuple[float, ...] = (
         0.7594,
         2.4795,
