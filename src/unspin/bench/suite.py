@@ -484,6 +484,7 @@ def run(
         raise ValueError(f"unknown suite {suite!r}; choose one of {', '.join(SUITES)}")
     config = SUITES[suite]
     started = time.perf_counter()
+    commit = _git_commit()  # the code that runs, even if the tree is edited during a long run
     if restorer is None:
         tools = load_tools(data_dir, cross=config.cross)
     else:
@@ -549,6 +550,7 @@ def run(
     results = _results(
         config,
         tools,
+        commit,
         seed,
         held_out,
         clean,
@@ -608,6 +610,7 @@ def _run_cross(
 def _results(
     config: SuiteConfig,
     tools: Tools,
+    commit: str,
     seed: int,
     held_out: list[Corpus],
     clean: list[Corpus],
@@ -618,7 +621,6 @@ def _results(
     cross: dict[str, Any],
     cost: dict[str, Any],
 ) -> dict[str, Any]:
-    commit = _git_commit()
     sizes = {c.name: {"docs": len(c.documents), "words": c.words} for c in held_out}
     signature = "|".join(
         [
