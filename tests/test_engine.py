@@ -118,3 +118,11 @@ def test_min_confidence_filters(unspinner):
     assert len(sure) <= len(everything)
     assert all(c.confidence >= 0.99 for c in sure)
     assert all(a.start < b.start for a, b in itertools.pairwise(everything))
+
+
+@pytest.mark.parametrize("bad", [b"bytes", None, 42])
+def test_non_text_input_is_a_clear_type_error(unspinner, bad):
+    with pytest.raises(TypeError, match="expects str"):
+        unspinner.restore(bad)
+    with pytest.raises(TypeError, match="expects str"):
+        unspinner.check(bad)

@@ -23,6 +23,7 @@ class Unspinner:
         self.restorer = Restorer(Lexicon(self.directory), LanguageModel(self.directory))
 
     def restore(self, text: str, min_confidence: float | None = None) -> Restoration:
+        _require_text(text, "restore")
         result = self.restorer.restore(text, min_confidence=min_confidence)
         return Restoration(result.text, result.changes, self.version)
 
@@ -35,7 +36,15 @@ class Unspinner:
     ) -> Verdict:
         from unspin.detect import check
 
+        _require_text(text, "check")
         return check(self, text, threshold=threshold, fingerprints=fingerprints, allow=allow)
+
+
+def _require_text(text: object, function: str) -> None:
+    """Fail at the door, not deep in the tokenizer, when given bytes or None."""
+    if not isinstance(text, str):
+        hint = " (decode it first, e.g. data.decode('utf-8'))" if isinstance(text, bytes) else ""
+        raise TypeError(f"unspin.{function} expects str, not {type(text).__name__}{hint}")
 
 
 @functools.cache
