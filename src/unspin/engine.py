@@ -321,12 +321,12 @@ class Restorer:
         )
 
     def _lattices(self, text: str) -> list[_Lattice]:
-        forms_in_text = Counter(
-            lm_form(token.text) for paragraph in paragraphs(text) for token in paragraph.tokens
-        )
+        """Tokenise once: the whole text's word forms feed the consistency bonus of every edge."""
+        spans = list(paragraphs(text))
+        forms_in_text = Counter(lm_form(token.text) for span in spans for token in span.tokens)
         lattices = []
-        for paragraph in paragraphs(text):
-            for sentence in sentences(paragraph.tokens):
+        for span in spans:
+            for sentence in sentences(span.tokens):
                 forms = [lm_form(token.text) for token in sentence]
                 edges = self._edges(sentence, forms, forms_in_text)
                 if any(len(outgoing) > 1 for outgoing in edges):
