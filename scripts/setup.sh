@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PY=${PYTHON:-python3}
 DEBS="wordnet-base wordnet-sense-index mythes-en-us cmake g++ make zlib1g-dev libbz2-dev liblzma-dev
-libboost-program-options-dev libboost-system-dev libboost-thread-dev libboost-test-dev npm python3-venv"
+libboost-program-options-dev libboost-system-dev libboost-thread-dev libboost-test-dev npm python3-venv
+openjdk-17-jre-headless"
 KENLM_VERSION=0.3.0
 
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -21,6 +22,8 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   # npm may already be present without Debian's package (e.g. from nodesource); don't fight it.
   if command -v npm >/dev/null; then missing=("${missing[@]/npm}"); fi
+  # Likewise Java (Spark's runtime, for `unspin cluster --spark`): any Java 17+ will do.
+  if command -v java >/dev/null; then missing=("${missing[@]/openjdk-17-jre-headless}"); fi
   if [ -n "$(echo "${missing[@]}" | tr -d ' ')" ]; then
     say "installing Debian packages: ${missing[*]}"
     $SUDO apt-get update -qq
@@ -35,7 +38,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   [ -x "$VENV/bin/python" ] || { say "creating virtualenv $VENV"; $PY -m venv "$VENV"; }
   say "installing Python dependencies (KenLM compiles, about a minute the first time)"
   log="$VENV/pip-install.log"
-  { "$VENV/bin/pip" install -q --upgrade pip && "$VENV/bin/pip" install -q -e ".[dev,bench]"; } \
+  { "$VENV/bin/pip" install -q --upgrade pip && "$VENV/bin/pip" install -q -e ".[dev,bench,trace]"; } \
     > "$log" 2>&1 || { tail -30 "$log" >&2; echo "setup: pip install failed (log: $log)" >&2; exit 1; }
   "$VENV/bin/python" -c "import kenlm, marisa_trie, lemminflect, unspin" \
     || { echo "setup: Python dependencies failed to install" >&2; exit 1; }
