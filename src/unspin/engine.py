@@ -13,12 +13,14 @@ with that one change undone: the difference is the evidence behind its confidenc
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from operator import itemgetter
 
 from unspin.lexicon import MAX_TOKENS, Candidate, Lexicon
 from unspin.lm import LanguageModel
@@ -48,6 +50,9 @@ class Settings:
     # original in this document.
     repeat_bonus: float = 1.0
     beam: int = 6
+    # Hypotheses trailing the best at the same position by more than this (log10) are not
+    # extended: they almost never recover, and extending them is most of the decoding time.
+    beam_margin: float = 4.0
     # The LM prefers short sentences: restoring three words as one would otherwise win on length
     # alone. Each output word more (or fewer) than the span it replaces earns (or costs) this.
     length_bonus: float = 2.0
@@ -106,14 +111,6 @@ class _Option:
     content_word: bool
 
 
-@dataclass(frozen=True, slots=True)
-class _Hypothesis:
-    score: float
-    state: object
-    edge: _Edge | None
-    previous: _Hypothesis | None
-
-
 def _match_case(found: str, suggestion: str) -> str:
     """Carry the surface's case pattern over: Home -> House, NATO stays upper, news lower."""
     if len(found) > 1 and found.isupper():
@@ -169,6 +166,7 @@ class Restorer:
         self.lm = lm
         self.settings = settings or Settings()
         self._candidates = lru_cache(maxsize=200_000)(self._rank_candidates)
+        self._scored = lru_cache(maxsize=200_000)(self.lm.scored_words)
 
     def _rank_candidates(self, surface: str) -> tuple[_Option, ...]:
         """Originals worth decoding for a surface, most plausible first, with the parts of their
@@ -231,28 +229,48 @@ class Restorer:
         return edges
 
     def _decode(self, edges: list[list[_Edge]], rate: _RateCosts, beam: int) -> list[_Edge]:
-        """Beam search over the lattice; hypotheses with the same LM state are merged."""
+        """Beam search over the lattice; hypotheses with the same LM state are merged.
+
+        Hypotheses are plain tuples (score, state, edge, previous) and the LM is called through
+        its raw step function: this loop is where decoding spends its time."""
         lm = self.lm
+        step, new_state = lm.stepper()
+        margin = self.settings.beam_margin
         frontier: list[dict] = [{} for _ in range(len(edges) + 1)]
-        frontier[0][0] = _Hypothesis(0.0, lm.begin(), None, None)
+        start = lm.begin()
+        frontier[0][start] = (0.0, start, None, None)
+        first = itemgetter(0)
         for position, outgoing in enumerate(edges):
-            hypotheses = sorted(frontier[position].values(), key=lambda h: -h.score)
-            for hypothesis in hypotheses[:beam]:
-                for edge in outgoing:
-                    score = hypothesis.score + edge.cost + rate.of(edge)
-                    state = hypothesis.state
-                    for word in edge.words:
-                        gain, state = lm.advance(state, word)
-                        score += gain
-                    bucket = frontier[edge.end]
-                    best = bucket.get(state)
-                    if best is None or best.score < score:
-                        bucket[state] = _Hypothesis(score, state, edge, hypothesis)
-        final = max(frontier[len(edges)].values(), key=lambda h: h.score + lm.end(h.state))
+            bucket = frontier[position]
+            hypotheses = (
+                heapq.nlargest(beam, bucket.values(), key=first)
+                if len(bucket) > beam
+                else sorted(bucket.values(), key=first, reverse=True)
+            )
+            costs = [
+                (edge, edge.cost + rate.of(edge), self._scored(edge.words)) for edge in outgoing
+            ]
+            floor = hypotheses[0][0] - margin
+            for hypothesis in hypotheses:
+                score0, state0 = hypothesis[0], hypothesis[1]
+                if score0 < floor:
+                    break
+                for edge, cost, words in costs:
+                    score = score0 + cost
+                    state = state0
+                    for word, offset in words:
+                        out = new_state()
+                        score += step(state, word, out) + offset
+                        state = out
+                    target = frontier[edge.end]
+                    best = target.get(state)
+                    if best is None or best[0] < score:
+                        target[state] = (score, state, edge, hypothesis)
+        final = max(frontier[len(edges)].values(), key=lambda h: h[0] + lm.end(h[1]))
         path = []
-        while final.edge is not None:
-            path.append(final.edge)
-            final = final.previous
+        while final[2] is not None:
+            path.append(final[2])
+            final = final[3]
         return path[::-1]
 
     def _path_score(self, path: Sequence[_Edge], rate: _RateCosts) -> tuple[float, float]:

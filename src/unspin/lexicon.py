@@ -380,9 +380,9 @@ class Lexicon:
         return [
             Candidate(
                 restore(original_id),
-                Source(source),
-                tuple(s for s in Source if mask >> s & 1),
-                Kind(kind),
+                _SOURCES[source],
+                _source_set(mask),
+                _KINDS[kind],
                 POS_LETTERS[pos],
                 TAGS[tag],
                 rank,
@@ -394,3 +394,13 @@ class Lexicon:
                 self._surfaces.get(surface, ()), key=lambda record: -record[-1]
             )
         ]
+
+
+# Enum look-ups by value cost a microsecond each; the decoder reads tens of thousands of records.
+_SOURCES = {source.value: source for source in Source}
+_KINDS = {kind.value: kind for kind in Kind}
+
+
+@functools.cache
+def _source_set(mask: int) -> tuple[Source, ...]:
+    return tuple(source for source in Source if mask >> source & 1)

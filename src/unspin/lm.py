@@ -276,6 +276,16 @@ class LanguageModel:
             return self._base_score(state, word, out), out
         return self._base_score(state, word, out) + self._unknown(word), out
 
+    def stepper(self) -> tuple[Callable[[kenlm.State, str, kenlm.State], float], type]:
+        """KenLM's raw step ``(state, word, out) -> log10`` and the state type, for hot loops
+        that chain :meth:`scored_words` themselves instead of calling :meth:`advance`."""
+        return self._base_score, kenlm.State
+
+    def scored_words(self, words: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+        """Each word with what to add to KenLM's raw step score for it (non-zero only for words
+        KenLM does not know), so that chained raw steps equal :meth:`advance`."""
+        return tuple((w, 0.0 if w in self._model else self._unknown(w)) for w in words)
+
     def end(self, state: kenlm.State) -> float:
         """log10 P(</s> | state)."""
         return self._base_score(state, "</s>", kenlm.State())
