@@ -1,0 +1,225 @@
+"""Fit and measure the optional SmolLM2 rescoring (:mod:`unspin.neural`).
+
+``fit`` labels the changes of simulated spinning of the dev split with the calibration's own
+functions (:mod:`unspin.bench.calibrate`), fits the rescoring logistic and picks the threshold that
+keeps false changes within the target share of untouched words; copy the printed weights and
+threshold into ``neural.NeuralSettings``. ``measure`` spins BBC *test* documents (evaluation only,
+nothing is tuned on them) and scores restoration with and without rescoring, the same decoded
+changes feeding both, with the bench's own scoring (``suite._Condition``), plus the cost: words
+per second, model load time and peak RSS. It writes ``<out>/<date>-neural.{md,json}``: numbers
+only, never BBC text.
+
+    python -m unspin.bench.neural_eval fit --documents 12
+    python -m unspin.bench.neural_eval measure --documents 40
+
+Run it on one core (``taskset -c 1``); torch is told to use one thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import unspin
+from unspin import corpora
+from unspin.bench import suite
+from unspin.bench.calibrate import dev_documents, fit_logistic, labelled_changes
+from unspin.bench.spinners import spin
+from unspin.neural import FEATURES, NeuralRescorer, NeuralSettings, SentenceScorer
+from unspin.report import Change, Restoration, apply_changes
+
+CONDITIONS = (("crude", 0.35), ("phrase", 0.25))
+
+
+class _Rescoring:
+    """The rescorer seen through the restorer's ``decode`` interface, so that the calibration's
+    labelling code runs on rescored changes unchanged."""
+
+    def __init__(self, rescorer: NeuralRescorer) -> None:
+        self.rescorer = rescorer
+
+    def decode(self, text: str) -> list[tuple[Change, tuple[float, ...]]]:
+        return self.rescorer.rescore(text, self.rescorer.restorer.decode(text))
+
+
+def _load(settings: NeuralSettings | None = None) -> tuple[NeuralRescorer, float]:
+    import torch
+
+    torch.set_num_threads(1)
+    started = time.perf_counter()
+    scorer = SentenceScorer(batch_size=(settings or NeuralSettings()).batch_size)
+    load_seconds = time.perf_counter() - started
+    return NeuralRescorer(unspin.load().restorer, scorer, settings), load_seconds
+
+
+def threshold_for(
+    confidence: np.ndarray, right: np.ndarray, untouched: int, target: float
+) -> float:
+    """Smallest threshold (0.50-0.99) whose wrong changes stay within ``target`` of the
+    untouched words: the rule the engine's own threshold is set by."""
+    for candidate in np.arange(0.5, 1.0, 0.01):
+        if ((confidence >= candidate) & (right == 0)).sum() <= target * untouched:
+            return round(float(candidate), 2)
+    return 0.99
+
+
+def fit(documents: int, seed: int, target: float) -> dict[str, Any]:
+    rescorer, _ = _load()
+    x, y, untouched = labelled_changes(_Rescoring(rescorer), dev_documents()[:documents], seed)
+    weights = fit_logistic(x, y)
+    confidence = 1.0 / (1.0 + np.exp(-(x @ weights)))
+    threshold = threshold_for(confidence, y, untouched, target)
+    engine = 1.0 / (1.0 + np.exp(-x[:, 0]))
+    engine_threshold = unspin.load().restorer.settings.min_confidence
+
+    def at(scores: np.ndarray, cut: float) -> dict[str, float]:
+        kept = scores >= cut
+        return {
+            "threshold": cut,
+            "precision": float(y[kept].mean()) if kept.any() else math.nan,
+            "right_kept": int((kept & (y == 1)).sum()),
+            "wrong_kept": int((kept & (y == 0)).sum()),
+        }
+
+    return {
+        "documents": documents,
+        "changes": len(y),
+        "right": int(y.sum()),
+        "untouched_words": untouched,
+        "weights": dict(zip(FEATURES, np.round(weights, 4).tolist(), strict=True)),
+        "min_confidence": threshold,
+        "dev_engine": at(engine, engine_threshold),
+        "dev_rescored": at(confidence, threshold),
+    }
+
+
+def measure(documents: int, seed: int) -> dict[str, Any]:
+    rescorer, load_seconds = _load()
+    restorer = rescorer.restorer
+    bbc = suite._sample(list(corpora.bbc_documents("test")), documents, seed)
+    rows = []
+    for spinner, rate in CONDITIONS:
+        engine = suite._Condition("bbc", spinner, rate)
+        rescored = suite._Condition("bbc", spinner, rate)
+        words = 0
+        engine_seconds = neural_seconds = 0.0
+        tokens = rescorer.scorer.tokens
+        for doc_id, text in bbc:
+            spun = spin(text, spinner, rate, suite._doc_seed(seed, doc_id))
+            started = time.perf_counter()
+            decoded = restorer.decode(spun.spun)
+            engine_seconds += time.perf_counter() - started
+            started = time.perf_counter()
+            neural = rescorer.rescore(spun.spun, decoded)
+            neural_seconds += time.perf_counter() - started
+            words += suite._words(spun.spun)
+            engine.add(spun, _restoration(spun.spun, decoded, restorer.settings.min_confidence))
+            rescored.add(spun, _restoration(spun.spun, neural, rescorer.settings.min_confidence))
+        rows.append(
+            {
+                "spinner": spinner,
+                "rate": rate,
+                "engine": engine.to_dict(),
+                "rescored": rescored.to_dict(),
+                "words": words,
+                "engine_words_per_second": round(words / engine_seconds, 1),
+                "rescored_words_per_second": round(words / (engine_seconds + neural_seconds), 1),
+                "neural_tokens": rescorer.scorer.tokens - tokens,
+                "neural_tokens_per_second": round(
+                    (rescorer.scorer.tokens - tokens) / neural_seconds, 1
+                ),
+            }
+        )
+    return {
+        "date": date.today().isoformat(),
+        "commit": suite._git_commit(),
+        "data_version": unspin.load().version,
+        "corpus": "bbc test split",
+        "documents_per_condition": len(bbc),
+        "seed": seed,
+        "engine_threshold": restorer.settings.min_confidence,
+        "rescored_threshold": rescorer.settings.min_confidence,
+        "weights": dict(zip(FEATURES, rescorer.settings.weights, strict=True)),
+        "model_load_seconds": round(load_seconds, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "how": "one process, one core (taskset -c 1), torch with one thread",
+        "conditions": rows,
+    }
+
+
+def _restoration(
+    text: str, changes: list[tuple[Change, tuple[float, ...]]], threshold: float
+) -> Restoration:
+    kept = [change for change, _ in changes if change.confidence >= threshold]
+    return Restoration(apply_changes(text, kept), kept)
+
+
+def _markdown(results: dict[str, Any]) -> str:
+    def pct(value: float | None) -> str:
+        return "n/a" if value is None else f"{100 * value:.1f}%"
+
+    lines = [
+        f"# Neural rescoring (SmolLM2-135M) — {results['date']}",
+        "",
+        f"Commit {results['commit']}, data {results['data_version']}, {results['corpus']},"
+        f" {results['documents_per_condition']} documents per condition, seed {results['seed']}."
+        f" Same decoded changes for both rows; engine threshold {results['engine_threshold']},"
+        f" rescored threshold {results['rescored_threshold']} (set on the dev split).",
+        "",
+        "| condition | restorer | edit recall | change precision | false-change rate |"
+        " WER after | words/s |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in results["conditions"]:
+        for name, speed in (("engine", "engine"), ("rescored", "rescored")):
+            score = row[name]["restorer"]
+            lines.append(
+                f"| {row['spinner']} {row['rate']} | {name} | {pct(score['edit_recall'])} |"
+                f" {pct(score['change_precision'])} | {pct(score['false_change_rate'])} |"
+                f" {pct(score['wer_after'])} | {row[f'{speed}_words_per_second']} |"
+            )
+    lines += [
+        "",
+        f"Model load {results['model_load_seconds']} s, peak RSS {results['peak_rss_mb']} MB"
+        f" ({results['how']}). SmolLM2 tokens/s: "
+        + ", ".join(
+            f"{r['spinner']} {r['neural_tokens_per_second']}" for r in results["conditions"]
+        )
+        + ".",
+        "",
+        f"Weights: {results['weights']}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=("fit", "measure"))
+    parser.add_argument("--documents", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--target-false-change-rate", type=float, default=0.005)
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    args = parser.parse_args()
+    if args.command == "fit":
+        report = fit(args.documents or 12, args.seed or 2009, args.target_false_change_rate)
+        print(json.dumps(report, indent=2))
+        return
+    results = measure(args.documents or 40, args.seed or suite.DEFAULT_SEED)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = args.out / f"{results['date']}-neural"
+    stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
+    stem.with_suffix(".md").write_text(_markdown(results))
+    print(_markdown(results))
+
+
+if __name__ == "__main__":
+    main()

