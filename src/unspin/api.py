@@ -22,9 +22,20 @@ class Unspinner:
         self.version = self.manifest["data_version"]
         self.restorer = Restorer(Lexicon(self.directory), LanguageModel(self.directory))
 
-    def restore(self, text: str, min_confidence: float | None = None) -> Restoration:
+    def restore(
+        self, text: str, min_confidence: float | None = None, rescore: str | None = None
+    ) -> Restoration:
+        """``rescore="neural"``: SmolLM2 rescores the changes (``make neural`` installs it; ~20 s
+        to load once, far slower per word: see unspin.neural)."""
         _require_text(text, "restore")
-        result = self.restorer.restore(text, min_confidence=min_confidence)
+        if rescore is None:
+            result = self.restorer.restore(text, min_confidence=min_confidence)
+        elif rescore == "neural":
+            from unspin.neural import NeuralRescorer
+
+            result = NeuralRescorer(self.restorer).restore(text, min_confidence=min_confidence)
+        else:
+            raise ValueError(f"unknown rescore {rescore!r}; the one choice is 'neural'")
         return Restoration(result.text, result.changes, self.version)
 
     def check(
