@@ -120,6 +120,12 @@ def show_restoration(source: str, result: Restoration) -> None:
         err.print("[dim]no changes: nothing here looks spun[/]")
 
 
+def _rescore_choice(value: str | None) -> str | None:
+    if value not in (None, "neural"):
+        raise typer.BadParameter(f"the one choice is 'neural', not {value!r}")
+    return value
+
+
 @app.command()
 @friendly_errors
 def restore(
@@ -134,6 +140,15 @@ def restore(
     plain: Annotated[
         bool, typer.Option("--plain", help="Print only the restored text, no highlighting.")
     ] = False,
+    rescore: Annotated[
+        str | None,
+        typer.Option(
+            help="neural: let SmolLM2-135M rescore the changes (install with `make neural`;"
+            " ~20 s to load, much slower per word).",
+            callback=_rescore_choice,
+            show_default=False,
+        ),
+    ] = None,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Restore the original wording of a spun text.
@@ -145,7 +160,7 @@ def restore(
     import unspin
 
     text = read_input(source)
-    result = unspin.load(data_dir).restore(text, min_confidence=min_confidence)
+    result = unspin.load(data_dir).restore(text, min_confidence=min_confidence, rescore=rescore)
     if as_json:
         print_json(result.to_dict())
     elif plain or not sys.stdout.isatty():
