@@ -162,10 +162,51 @@ def build(
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not force:
             try:
-                return read_manifest(directory)
+                manifest = read_manifest(directory)
             except DataError:
                 pass
+            else:
+                if "screen" in manifest:
+                    return manifest
+                return _add_screen(directory, progress, language_model)
         return _build_locked(directory, tuple(sources), progress, language_model)
+
+
+def _add_screen(
+    directory: Path, progress: Callable[[str], None] | None, language_model: Path | None
+) -> dict:
+    """Add the detection screen's table to a directory built before it existed, in place."""
+    from unspin import screen
+
+    manifest = read_manifest(directory)
+    path = directory / screen.TABLE_FILE
+    partial = directory / (screen.TABLE_FILE + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    manifest["screen"] = _screen_table(partial, progress, language_model)
+    (partial / screen.TABLE_FILE).rename(path)
+    partial.rmdir()
+    manifest["files"][path.name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+    temporary = directory / (MANIFEST + ".partial")
+    temporary.write_text(json.dumps(manifest, indent=2) + "\n")
+    temporary.rename(directory / MANIFEST)
+    return manifest
+
+
+def _screen_table(
+    directory: Path, progress: Callable[[str], None] | None, language_model: Path | None
+) -> dict:
+    """Learn the screen's table into ``directory``, or link it from ``language_model``'s
+    directory: it depends on the training text only, like the language model."""
+    from unspin import screen
+
+    shared = read_manifest(language_model).get("screen") if language_model else None
+    if shared:
+        os.link(language_model / screen.TABLE_FILE, directory / screen.TABLE_FILE)
+        return dict(shared, shared_from=str(language_model))
+    if progress:
+        progress("learning the detection screen from spun training text")
+    return screen.build(directory, progress=progress)
 
 
 def _build_locked(
@@ -192,6 +233,7 @@ def _build_locked(
         lm_info = dict(read_manifest(language_model)["lm"], shared_from=str(language_model))
         for name in (*lm_info["files"], lm.MANIFEST_FILE):
             os.link(language_model / name, partial / name)
+    screen_info = _screen_table(partial, progress, language_model)
 
     files = sorted(p.name for p in partial.iterdir() if p.is_file())
     manifest = {
@@ -204,6 +246,7 @@ def _build_locked(
         "sources": _thesaurus_sources(sources) + lm_info.get("sources", []),
         "lexicon": lexicon_info,
         "lm": lm_info,
+        "screen": screen_info,
         "files": {
             name: {"bytes": (partial / name).stat().st_size, "sha256": _sha256(partial / name)}
             for name in files
