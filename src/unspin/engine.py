@@ -52,7 +52,7 @@ class Settings:
     beam: int = 6
     # Hypotheses trailing the best at the same position by more than this (log10) are not
     # extended: they almost never recover, and extending them is most of the decoding time.
-    beam_margin: float = 4.0
+    beam_margin: float = 2.5
     # The LM prefers short sentences: restoring three words as one would otherwise win on length
     # alone. Each output word more (or fewer) than the span it replaces earns (or costs) this.
     length_bonus: float = 2.0
@@ -99,6 +99,7 @@ class _Edge:
     candidate: Candidate | None = None
     spinnable: bool = False  # a kept word that a spinner could have produced
     surface: str = ""  # key form of the span a candidate edge restores
+    scored: tuple[tuple[str, float], ...] = ()  # words for the LM's raw steps (see scored_words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +138,7 @@ _BRITISH = [
 ]
 
 
+@lru_cache(maxsize=200_000)  # ten regexes per call, and the same originals come up again and again
 def _american(word: str) -> str:
     for pattern, replacement in _BRITISH:
         word = pattern.sub(replacement, word)
@@ -192,6 +194,7 @@ class Restorer:
                 break
         return tuple(options)
 
+    @lru_cache(maxsize=200_000)  # noqa: B019 - restorers live as long as the process
     def _unigram(self, phrase: str) -> float:
         priors = [self.lm.prior(word) for word in phrase.split()]
         return sum(p if p is not None else -9.0 for p in priors)
@@ -221,11 +224,23 @@ class Restorer:
                         if option.content_word and all(seen[w] for w in option.words):
                             cost += s.consistency_bonus
                         edges[start].append(
-                            _Edge(start, end, option.words, cost, option.candidate, False, surface)
+                            _Edge(
+                                start,
+                                end,
+                                option.words,
+                                cost,
+                                option.candidate,
+                                False,
+                                surface,
+                                self._scored(option.words),
+                            )
                         )
                     if end == start + 1 and not self.lexicon.continues(surface):
                         break
-            edges[start].append(_Edge(start, start + 1, (forms[start],), 0.0, None, spinnable))
+            kept = (forms[start],)
+            edges[start].append(
+                _Edge(start, start + 1, kept, 0.0, None, spinnable, "", self._scored(kept))
+            )
         return edges
 
     def _decode(self, edges: list[list[_Edge]], rate: _RateCosts, beam: int) -> list[_Edge]:
@@ -247,18 +262,16 @@ class Restorer:
                 if len(bucket) > beam
                 else sorted(bucket.values(), key=first, reverse=True)
             )
-            costs = [
-                (edge, edge.cost + rate.of(edge), self._scored(edge.words)) for edge in outgoing
-            ]
+            costs = [(edge, edge.cost + rate.of(edge)) for edge in outgoing]
             floor = hypotheses[0][0] - margin
             for hypothesis in hypotheses:
                 score0, state0 = hypothesis[0], hypothesis[1]
                 if score0 < floor:
                     break
-                for edge, cost, words in costs:
+                for edge, cost in costs:
                     score = score0 + cost
                     state = state0
-                    for word, offset in words:
+                    for word, offset in edge.scored:
                         out = new_state()
                         score += step(state, word, out) + offset
                         state = out
@@ -431,7 +444,7 @@ class _RateCosts:
         return self.repeated[edge.surface, edge.candidate.original]
 
     def of(self, edge: _Edge) -> float:
-        if edge.candidate is not None:
-            repeats = self.repeats(edge)
-            return self.spun + (self.bonus * math.log2(repeats) if repeats > 1 else 0.0)
-        return self.keep if edge.spinnable else 0.0
+        if edge.candidate is None:
+            return self.keep if edge.spinnable else 0.0
+        repeats = self.repeated.get((edge.surface, edge.candidate.original), 0)
+        return self.spun + (self.bonus * math.log2(repeats) if repeats > 1 else 0.0)
