@@ -169,6 +169,7 @@ class Restorer:
         self.settings = settings or Settings()
         self._candidates = lru_cache(maxsize=200_000)(self._rank_candidates)
         self._scored = lru_cache(maxsize=200_000)(self.lm.scored_words)
+        self._unigram = lru_cache(maxsize=200_000)(self._phrase_unigram)
 
     def _rank_candidates(self, surface: str) -> tuple[_Option, ...]:
         """Originals worth decoding for a surface, most plausible first, with the parts of their
@@ -194,8 +195,7 @@ class Restorer:
                 break
         return tuple(options)
 
-    @lru_cache(maxsize=200_000)  # noqa: B019 - restorers live as long as the process
-    def _unigram(self, phrase: str) -> float:
+    def _phrase_unigram(self, phrase: str) -> float:
         priors = [self.lm.prior(word) for word in phrase.split()]
         return sum(p if p is not None else -9.0 for p in priors)
 
