@@ -84,6 +84,11 @@ class Fingerprinter:
             found.append(Tok(key, token.start, token.end, immutable))
         return found
 
+    def prior(self, key: str) -> float:
+        """log10 frequency of a word, -8 (rarer than anything listed) when unknown."""
+        found = self._lm.prior(key)
+        return -8.0 if found is None else found
+
     def shingles(self, tokens: list[Tok]) -> set[int]:
         """Hashes of every run of :data:`SHINGLE` consecutive immutables (fewer for a text that
         has fewer, so that a short text still has one fingerprint)."""

@@ -93,6 +93,7 @@ class Index:
             self._db = sqlite3.connect(self.path)
             self._db.execute("PRAGMA cache_size = -262144")  # 256 MB: the build stays in memory
             self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints, fast commits
             self._db.executescript(_SCHEMA)
             self._check_meta()
         except sqlite3.DatabaseError as error:
