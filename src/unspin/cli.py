@@ -299,6 +299,8 @@ def data_info(data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
 
 def main() -> None:
     from unspin.bench.cli import register
+    from unspin.trace.cli import register as register_trace
 
     register(app)
+    register_trace(app)
     app()

@@ -63,54 +63,60 @@ def align(query: list[Tok], source: list[Tok]) -> Alignment:
     if not query or not source:
         return Alignment(0.0, 0.0, 0.0, 0.0, ())
     ops = Levenshtein.opcodes([t.key for t in query], [t.key for t in source])
-    spans: list[SpanPair] = []
-    equal_tokens = matched_immutables = query_in_spans = source_in_spans = 0
-    # A span: runs of equal tokens joined across substitution-sized gaps.
-    span_q = span_s = None  # start token indices of the open span
-    run_equal = 0
-    last_q = last_s = 0  # end token indices of the last equal block of the open span
-
-    def close() -> None:
-        nonlocal span_q, span_s, run_equal, query_in_spans, source_in_spans
-        if span_q is not None and run_equal >= MIN_RUN:
-            spans.append(
-                SpanPair(
-                    query[span_q].start,
-                    query[last_q - 1].end,
-                    source[span_s].start,
-                    source[last_s - 1].end,
-                )
-            )
-            query_in_spans += last_q - span_q
-            source_in_spans += last_s - span_s
-        span_q = span_s = None
-        run_equal = 0
-
+    # Spans: runs of equal tokens joined across substitution-sized gaps.
+    spans: list[list[tuple[int, int]]] = []  # the equal (query, source) index pairs of each
+    current: list[tuple[int, int]] = []
     gap_q = gap_s = 0
     for op in ops:
         if op.tag != "equal":
             gap_q += op.src_end - op.src_start
             gap_s += op.dest_end - op.dest_start
             continue
-        if span_q is not None and (gap_q > MAX_GAP or gap_s > MAX_GAP):
-            close()
+        if current and (gap_q > MAX_GAP or gap_s > MAX_GAP):
+            spans.append(current)
+            current = []
         gap_q = gap_s = 0
-        if span_q is None:
-            span_q, span_s = op.src_start, op.dest_start
-        length = op.src_end - op.src_start
-        run_equal += length
-        equal_tokens += length
-        matched_immutables += sum(query[i].immutable for i in range(op.src_start, op.src_end))
-        last_q, last_s = op.src_end, op.dest_end
-    close()
+        current += zip(
+            range(op.src_start, op.src_end), range(op.dest_start, op.dest_end), strict=True
+        )
+    spans.append(current)
+    spans = [pairs for pairs in spans if len(pairs) >= MIN_RUN]
+    equal = sum(op.src_end - op.src_start for op in ops if op.tag == "equal")
+    matched_immutables = sum(
+        query[i].immutable
+        for op in ops
+        if op.tag == "equal"
+        for i in range(op.src_start, op.src_end)
+    )
     immutables = sum(t.immutable for t in query)
     return Alignment(
         immutables=matched_immutables / (immutables + SHRINK),
-        aligned=query_in_spans / len(query),
-        identical=equal_tokens / len(query),
-        source_aligned=source_in_spans / len(source),
-        spans=tuple(spans),
+        aligned=sum(p[-1][0] - p[0][0] + 1 for p in spans) / len(query),
+        identical=equal / len(query),
+        source_aligned=sum(p[-1][1] - p[0][1] + 1 for p in spans) / len(source),
+        spans=tuple(_by_sentence(spans, query, source)),
     )
+
+
+def _by_sentence(
+    spans: list[list[tuple[int, int]]], query: list[Tok], source: list[Tok]
+) -> list[SpanPair]:
+    """One span pair per query sentence inside each aligned span: which spun sentence came from
+    which stretch of the source."""
+    found = []
+    for pairs in spans:
+        start = 0
+        for end in range(1, len(pairs) + 1):
+            if (
+                end == len(pairs)
+                or query[pairs[end][0]].sentence != query[pairs[start][0]].sentence
+            ):
+                (q0, s0), (q1, s1) = pairs[start], pairs[end - 1]
+                found.append(
+                    SpanPair(query[q0].start, query[q1].end, source[s0].start, source[s1].end)
+                )
+                start = end
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,12 +40,14 @@ FORMAT = 1
 
 @dataclass(frozen=True, slots=True)
 class Tok:
-    """A word or number of a document in key form, with its offsets and whether it is immutable."""
+    """A word or number of a document in key form, with its offsets, whether it is immutable,
+    and the number of its sentence (span pairs are reported per sentence)."""
 
     key: str
     start: int
     end: int
     immutable: bool
+    sentence: int
 
 
 class Fingerprinter:
@@ -74,14 +76,16 @@ class Fingerprinter:
     def tokens(self, text: str) -> list[Tok]:
         """Words and numbers in key form (punctuation is dropped: spinners keep it anyway)."""
         found = []
+        sentence = 0
         for token in tokenize(text):
             if token.kind is Kind.PUNCT:
+                sentence += token.text in ".!?"
                 continue
             key = lm_form(token.text)
             immutable = token.kind is Kind.NUMBER or (
                 token.kind is Kind.WORD and self._immutable_word(key)
             )
-            found.append(Tok(key, token.start, token.end, immutable))
+            found.append(Tok(key, token.start, token.end, immutable, sentence))
         return found
 
     def prior(self, key: str) -> float:
