@@ -3,6 +3,7 @@
     import unspin
     r = unspin.restore(text)   # r.text; r.changes: start, end, found, suggestion, confidence…
     v = unspin.check(text)     # v.spun_probability, v.verdict, v.paragraphs, v.flags
+    i = unspin.Index("sources.db")  # i.add(doc_id, text); i.query(spun) -> [Match(doc_id, score)]
 
 Both load the data built by ``unspin data build`` once per process; :func:`load` gives an object
 bound to a specific data directory.
@@ -18,6 +19,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Change",
     "Flag",
+    "Index",
     "ParagraphVerdict",
     "Restoration",
     "Unspinner",
@@ -58,4 +60,8 @@ def __getattr__(name: str):
         from unspin.api import Unspinner
 
         return Unspinner
+    if name == "Index":  # the trace package (SQLite, rapidfuzz) loads only when asked for
+        from unspin.trace import Index
+
+        return Index
     raise AttributeError(name)
