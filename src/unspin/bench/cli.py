@@ -23,7 +23,7 @@ from unspin.cli import (
 )
 
 SPINNER_NAMES = ("crude", "phrase", "tortured")
-SUITE_NAMES = ("quick", "full")
+SUITE_NAMES = ("quick", "full", "trace")
 
 
 def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
@@ -37,7 +37,8 @@ def bench(
         str,
         typer.Option(
             help="quick: 20 documents, one rate, under two minutes (a smoke check). full: 200 BBC"
-            " + 44 Brown press documents, rates 0.15/0.30/0.45, cross condition, detection, cost.",
+            " + 44 Brown press documents, rates 0.15/0.30/0.45, cross condition, detection, cost."
+            " trace: tracing and clustering only (<date>-trace.md/.json; also part of full).",
             callback=lambda v: _choice(v, SUITE_NAMES, "--suite"),
         ),
     ] = "quick",
@@ -71,7 +72,12 @@ def bench(
         os.environ.setdefault(variable, "1")
     from unspin.bench import suite as bench_suite
 
-    if baseline:
+    if suite == "trace":
+        from unspin.bench import trace_bench
+
+        results = trace_bench.run(seed, data_dir, say=lambda m: err.log(m, highlight=False))
+        results["files"] = trace_bench.write(results, out)
+    elif baseline:
         passthrough = bench_suite.passthrough
         results = bench_suite.run(
             suite,
