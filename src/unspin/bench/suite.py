@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from unspin import __version__, corpora
-from unspin.bench import metrics
+from unspin.bench import metrics, trace_bench
 from unspin.bench.spinners import SPINNERS, SpinResult, spin
 from unspin.report import Restoration, Verdict
 from unspin.resources import MissingResource
@@ -561,6 +561,8 @@ def run(
         cross,
         cost,
     )
+    if config.name == "full" and tools.name == "unspin":  # tracing needs no restorer
+        results["trace"] = trace_bench.run(seed, data_dir, say=lambda m: _say(m, progress))
     results["seconds"] = round(time.perf_counter() - started, 1)
     _write(results, Path(out_dir))
     return results
@@ -865,6 +867,8 @@ def markdown(results: dict[str, Any], plot_name: str | None = None) -> str:
         lines.append(f"- Cold start: {cold['status']} ({cold['reason']}).")
     lines += [f"- Peak RSS of the bench process: {cost['bench_peak_rss_mb']} MB.", ""]
 
+    if "trace" in results:
+        lines += trace_bench.markdown(results["trace"])
     notes = [
         *results["notes"],
         *(f"Missing clean corpus — {m}" for m in results["corpora"]["missing"]),
