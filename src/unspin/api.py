@@ -11,6 +11,7 @@ from unspin.engine import Restorer
 from unspin.lexicon import Lexicon
 from unspin.lm import LanguageModel
 from unspin.report import Restoration, Verdict
+from unspin.screen import Screen
 
 
 class Unspinner:
@@ -44,11 +45,23 @@ class Unspinner:
         threshold: float | None = None,
         fingerprints: Mapping[str, str] | None = None,
         allow: Collection[str] = (),
+        tier: str = "auto",
     ) -> Verdict:
+        """``tier``: "fast" (screen only), "full" (restorer too) or "auto" (see unspin.detect)."""
         from unspin.detect import check
 
         _require_text(text, "check")
-        return check(self, text, threshold=threshold, fingerprints=fingerprints, allow=allow)
+        return check(
+            self, text, threshold=threshold, fingerprints=fingerprints, allow=allow, tier=tier
+        )
+
+    @functools.cached_property
+    def screen(self) -> Screen:
+        """The fast tier's table, loaded on first use (the restorer alone does not need it)."""
+        try:
+            return Screen(self.directory)
+        except FileNotFoundError as error:  # data built before the screen existed
+            raise data.DataError(f"{error}; {data.BUILD_HINT}") from None
 
 
 def _require_text(text: object, function: str) -> None:
