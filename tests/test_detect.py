@@ -1,7 +1,9 @@
-"""Detection on held-out text: clean stays clean, spun is called spun, short is insufficient."""
+"""Detection on held-out text: clean stays clean, spun is called spun with flags on the edits,
+short is insufficient; every tier; the phrase lists."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -10,48 +12,77 @@ import sys
 import pytest
 
 from unspin.bench.austen import austen_documents
+from unspin.bench.detection import chunks
 from unspin.bench.spinners import spin
 from unspin.corpora import BROWN_PRESS, bbc_documents, brown_documents, sotu_documents
-from unspin.detect import Calibration, Evidence
+from unspin.detect import CALIBRATION, Logistic
 
 GENRES = {
     "bbc": lambda: bbc_documents("test"),
     "brown-press": lambda: brown_documents(BROWN_PRESS),
+    "brown-fiction": lambda: brown_documents(["fiction"]),
+    "brown-learned": lambda: brown_documents(["learned"]),
     "sotu-heldout": lambda: sotu_documents("heldout"),
     "austen": austen_documents,
 }
 
 
 def first_document(genre: str) -> str:
-    return next(iter(GENRES[genre]()))[1]
+    """The first 300-word document of a held-out genre, as the detection bench cuts them."""
+    return chunks(list(itertools.islice(GENRES[genre](), 20)))[0][1]
 
 
+@pytest.mark.parametrize("tier", ["auto", "full"])
 @pytest.mark.parametrize("genre", sorted(GENRES))
-def test_clean_text_of_each_genre_is_clean(unspinner, genre):
-    verdict = unspinner.check(first_document(genre))
+def test_clean_text_of_each_genre_is_clean(unspinner, genre, tier):
+    verdict = unspinner.check(first_document(genre), tier=tier)
     assert verdict.verdict == "clean", verdict.spun_probability
     assert verdict.words >= 300
 
 
-@pytest.mark.parametrize("spinner", ["crude", "phrase"])
-def test_spun_text_is_spun_with_flags_on_the_edits(unspinner, spinner):
-    result = spin(first_document("bbc"), spinner, 0.3, seed=11)
-    verdict = unspinner.check(result.spun)
-    assert verdict.verdict == "spun"
+def _assert_flags_on_edits(verdict, result, share: float) -> None:
     assert verdict.flags
     edits = [(e.spun_start, e.spun_end) for e in result.edits]
     on_edits = 0
     for flag in verdict.flags:
         assert result.spun[flag.start : flag.end] == flag.found
+        assert 0.5 <= flag.confidence <= 1.0 and flag.reason
         on_edits += any(start < flag.end and flag.start < end for start, end in edits)
-    assert on_edits / len(verdict.flags) > 0.6
+    assert on_edits / len(verdict.flags) > share
+
+
+@pytest.mark.parametrize("tier", ["auto", "full", "fast"])
+@pytest.mark.parametrize("spinner", ["crude", "phrase"])
+def test_spun_text_is_spun_with_flags_on_the_edits(unspinner, spinner, tier):
+    result = spin(first_document("bbc"), spinner, 0.3, seed=11)
+    verdict = unspinner.check(result.spun, tier=tier)
+    assert verdict.verdict == "spun", verdict.spun_probability
+    assert verdict.tier == ("fast" if tier == "fast" else "full")
+    _assert_flags_on_edits(verdict, result, 0.6 if tier != "fast" else 0.4)
+
+
+def test_tortured_technical_text_is_flagged_on_the_terms(unspinner):
+    result = spin(first_document("brown-learned"), "tortured", 0.45, seed=11)
+    verdict = unspinner.check(result.spun, tier="full")
+    _assert_flags_on_edits(verdict, result, 0.2)
+
+
+@pytest.mark.parametrize("genre", ["bbc", "austen"])
+def test_auto_runs_the_restorer_only_where_the_screen_does_not_clear(unspinner, genre):
+    for text in (first_document(genre), spin(first_document(genre), "phrase", 0.3, seed=2).spun):
+        fast = unspinner.check(text, tier="fast")
+        auto = unspinner.check(text, tier="auto")
+        expected = "fast" if fast.spun_probability < CALIBRATION.clear else "full"
+        assert auto.tier == expected
+        assert auto == (fast if expected == "fast" else unspinner.check(text, tier="full"))
 
 
 def test_twenty_words_are_insufficient(unspinner):
     text = " ".join(first_document("bbc").split()[:20])
-    verdict = unspinner.check(text)
-    assert verdict.verdict == "insufficient"
-    assert all(p.verdict == "insufficient" for p in verdict.paragraphs)
+    for tier in ("auto", "fast", "full"):
+        verdict = unspinner.check(text, tier=tier)
+        assert verdict.verdict == "insufficient"
+        assert all(p.verdict == "insufficient" for p in verdict.paragraphs)
 
 
 def test_paragraph_verdicts_cover_the_paragraphs(unspinner):
@@ -64,22 +95,64 @@ def test_paragraph_verdicts_cover_the_paragraphs(unspinner):
     assert long_spun and all(p.verdict == "spun" for p in long_spun)
 
 
-def test_probability_grows_with_evidence():
-    calibration = Calibration()
-    low = calibration.probability(Evidence(500, 0.005, 0.0))
-    high = calibration.probability(Evidence(500, 0.06, 0.02))
-    assert 0.0 <= low < calibration.threshold < high <= 1.0
+def test_fingerprints_flag_listed_phrases_and_allow_removes_flags(unspinner):
+    result = spin(first_document("bbc"), "crude", 0.3, seed=11)
+    plain = unspinner.check(result.spun, tier="full")
+    flag = plain.flags[0]
+    listed = {flag.found.lower(): "listed correction"}
+    with_list = unspinner.check(result.spun, tier="full", fingerprints=listed)
+    hits = [f for f in with_list.flags if f.suggestion == "listed correction"]
+    assert hits and all(f.confidence == 1.0 for f in hits)
+    assert (hits[0].start, hits[0].end) == (flag.start, flag.end)
+    for tier in ("fast", "full"):
+        allowed = unspinner.check(result.spun, tier=tier, allow={flag.found.lower()})
+        assert not [f for f in allowed.flags if f.found.lower() == flag.found.lower()]
+
+
+def test_a_fingerprint_hit_is_never_cleared_by_the_screen(unspinner):
+    text = first_document("bbc")
+    word = text.split()[5].strip(".,").lower()
+    verdict = unspinner.check(text, fingerprints={word: "x"})
+    assert verdict.tier == "full"
+
+
+def test_unknown_tier_is_refused(unspinner):
+    with pytest.raises(ValueError, match="tier"):
+        unspinner.check("some text", tier="quick")
+
+
+def test_probability_grows_with_every_feature():
+    curve = Logistic((1.0, 2.0, -3.0))
+    assert curve.probability((0.0, 0.0)) < curve.probability((1.0, 0.0))
+    assert curve.probability((1.0, 0.0)) < curve.probability((1.0, 1.0))
+    assert 0.0 < curve.probability((-100.0, -100.0)) < 0.01
+    assert 0.0 < CALIBRATION.clear < CALIBRATION.threshold < 1.0
 
 
 def test_check_exit_code_is_one_for_spun_text(data_dir, tmp_path):
     path = tmp_path / "spun.txt"
     path.write_text(spin(first_document("bbc"), "crude", 0.3, seed=5).spun)
+    for tier in ("fast", "auto"):
+        result = subprocess.run(
+            [sys.executable, "-m", "unspin", "check", str(path), "--json", "--tier", tier],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "UNSPIN_DATA": str(data_dir)},
+            check=False,
+        )
+        assert result.returncode == 1, result.stderr
+        assert json.loads(result.stdout)["verdict"] == "spun"
+
+
+def test_check_refuses_an_unknown_tier_in_one_line(data_dir, tmp_path):
+    path = tmp_path / "text.txt"
+    path.write_text("Some words.")
     result = subprocess.run(
-        [sys.executable, "-m", "unspin", "check", str(path), "--json"],
+        [sys.executable, "-m", "unspin", "check", str(path), "--tier", "slow"],
         capture_output=True,
         text=True,
         env={**os.environ, "UNSPIN_DATA": str(data_dir)},
         check=False,
     )
-    assert result.returncode == 1, result.stderr
-    assert json.loads(result.stdout)["verdict"] == "spun"
+    assert result.returncode == 2
+    assert "tier" in result.stderr and "Traceback" not in result.stderr

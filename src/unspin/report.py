@@ -69,6 +69,7 @@ class Verdict:
     flags: list[Flag] = field(default_factory=list)
     threshold: float = 0.5
     data_version: str = ""
+    tier: str = "full"  # which detection tier decided: "fast" (screen only) or "full"
 
     def to_dict(self) -> dict:
         return asdict(self)

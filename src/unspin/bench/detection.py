@@ -1,0 +1,458 @@
+"""The detection bench (``unspin bench --suite detect``): the targets of the detection issue.
+
+Held-out text is cut into documents of at least 300 words (whole paragraphs), so that a clean
+genre yields hundreds of documents and a false-positive rate can be bounded, not just observed.
+Measured, for the shipped ``auto`` tier and for the ``fast`` screen alone:
+
+- documents: recall of crude and phrase spinning (BBC test, Brown press) at each rate, and the
+  false-positive rate on clean documents of every held-out genre, with its 95% upper bound;
+- paragraphs of at least 60 words: F1 of spun against clean paragraphs, and their false-positive
+  rate on every clean genre;
+- tortured phrases in clean technical text (Brown learned, tortured spinner): token precision and
+  recall of the flags;
+- calibration: expected calibration error of the document probabilities over the whole mixture;
+- speed: words per second of each tier on one core, single process.
+
+No setting is fitted here: the curves and thresholds come from the dev split (see
+:mod:`unspin.bench.calibrate`). BBC text is research-use only: results hold numbers, never text.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from unspin import __version__, corpora
+from unspin.bench import metrics
+from unspin.bench.spinners import spin
+from unspin.bench.suite import (
+    DEFAULT_SEED,
+    THREAD_VARIABLES,
+    _austen_documents,
+    _doc_seed,
+    _fmt,
+    _git_commit,
+    _progress,
+    _sample,
+    _say,
+    _table,
+    _words,
+)
+from unspin.report import Verdict
+
+DOCUMENT_WORDS = 300
+PARAGRAPH_WORDS = 60
+SPUN_DOCUMENTS = 300  # per held-out corpus and condition
+DOCUMENT_CONDITIONS = (("crude", 0.15), ("phrase", 0.15), ("crude", 0.30), ("phrase", 0.30))
+TORTURED_RATES = (0.15, 0.30)
+TIERS = ("auto", "fast")
+
+Checker = Callable[..., Verdict]
+
+
+def chunks(documents: list[tuple[str, str]], words: int = DOCUMENT_WORDS) -> list[tuple[str, str]]:
+    """Documents of at least ``words`` words, each a run of whole paragraphs of one source
+    document; a short remainder joins the previous chunk, a short document is dropped."""
+    found = []
+    for doc_id, text in documents:
+        lines = [line for line in text.split("\n") if line.strip()]
+        pieces: list[list[str]] = []
+        count = 0
+        for line in lines:
+            if not pieces or count >= words:
+                pieces.append([])
+                count = 0
+            pieces[-1].append(line)
+            count += _words(line)
+        if count < words and len(pieces) > 1:
+            last = pieces.pop()
+            pieces[-1] += last
+        found += [
+            (f"{doc_id}#{n}", "\n".join(piece))
+            for n, piece in enumerate(pieces)
+            if _words("\n".join(piece)) >= words
+        ]
+    return found
+
+
+def upper_bound(failures: int, trials: int, confidence: float = 0.95) -> float | None:
+    """One-sided Clopper-Pearson upper bound of a rate seen ``failures`` times in ``trials``."""
+    if not trials:
+        return None
+    if failures >= trials:
+        return 1.0
+    from scipy.stats import beta
+
+    return float(beta.ppf(confidence, failures + 1, trials - failures))
+
+
+@dataclass
+class _Tally:
+    """Verdicts of one tier on one set of documents."""
+
+    doc_labels: list[bool] = field(default_factory=list)
+    doc_scores: list[float] = field(default_factory=list)
+    doc_predicted: list[bool] = field(default_factory=list)
+    par_labels: list[bool] = field(default_factory=list)
+    par_predicted: list[bool] = field(default_factory=list)
+    tokens: metrics.BinaryScores = field(default_factory=metrics.BinaryScores)
+    words: int = 0
+    seconds: float = 0.0
+    full_runs: int = 0
+
+    def add(self, verdict: Verdict, text: str, edits: list[tuple[int, int]], seconds: float):
+        self.words += verdict.words
+        self.seconds += seconds
+        self.full_runs += verdict.tier == "full"
+        self.doc_labels.append(bool(edits))
+        self.doc_scores.append(verdict.spun_probability)
+        self.doc_predicted.append(verdict.verdict == "spun")
+        long = [p for p in verdict.paragraphs if p.words >= PARAGRAPH_WORDS]
+        self.par_labels += metrics.spans_with_edits([(p.start, p.end) for p in long], edits)
+        self.par_predicted += [p.verdict == "spun" for p in long]
+        self.tokens += metrics.token_detection(
+            text, edits, [(f.start, f.end) for f in verdict.flags]
+        )
+
+    def __add__(self, other: _Tally) -> _Tally:
+        merged = _Tally()
+        for name in ("doc_labels", "doc_scores", "doc_predicted", "par_labels", "par_predicted"):
+            setattr(merged, name, getattr(self, name) + getattr(other, name))
+        merged.tokens = self.tokens + other.tokens
+        merged.words = self.words + other.words
+        merged.seconds = self.seconds + other.seconds
+        merged.full_runs = self.full_runs + other.full_runs
+        return merged
+
+    def summary(self) -> dict[str, Any]:
+        documents = metrics.binary_scores(self.doc_labels, self.doc_predicted)
+        paragraphs = metrics.binary_scores(self.par_labels, self.par_predicted)
+        false_docs = sum(
+            p and not label for label, p in zip(self.doc_labels, self.doc_predicted, strict=True)
+        )
+        clean_docs = self.doc_labels.count(False)
+        false_pars = sum(
+            p and not label for label, p in zip(self.par_labels, self.par_predicted, strict=True)
+        )
+        clean_pars = self.par_labels.count(False)
+        return {
+            "documents": len(self.doc_labels),
+            "spun_documents": sum(self.doc_labels),
+            "doc_recall": documents.recall,
+            "doc_f1": documents.f1,
+            "clean_documents": clean_docs,
+            "false_documents": false_docs,
+            "doc_fpr": documents.fpr,
+            "doc_fpr_upper95": upper_bound(false_docs, clean_docs),
+            "paragraphs": len(self.par_labels),
+            "spun_paragraphs": sum(self.par_labels),
+            "par_recall": paragraphs.recall,
+            "par_precision": paragraphs.precision,
+            "par_f1": paragraphs.f1,
+            "clean_paragraphs": clean_pars,
+            "false_paragraphs": false_pars,
+            "par_fpr": paragraphs.fpr,
+            "par_fpr_upper95": upper_bound(false_pars, clean_pars),
+            "doc_ece": metrics.expected_calibration_error(self.doc_labels, self.doc_scores),
+            "token_precision": self.tokens.precision,
+            "token_recall": self.tokens.recall,
+            "token_f1": self.tokens.f1,
+            "words": self.words,
+            "words_per_second": round(self.words / self.seconds) if self.seconds else None,
+            "full_runs": self.full_runs,
+        }
+
+
+def _measure(
+    checker: Checker,
+    documents: list[tuple[str, str]],
+    spinner: str | None,
+    rate: float,
+    seed: int,
+    label: str,
+    start: Callable[[str, int], Callable[[], None]],
+) -> dict[str, _Tally]:
+    tallies = {tier: _Tally() for tier in TIERS}
+    advance = start(label, len(documents))
+    for doc_id, text in documents:
+        edits: list[tuple[int, int]] = []
+        if spinner is not None:
+            result = spin(text, spinner, rate, _doc_seed(seed, doc_id))
+            text, edits = result.spun, [(e.spun_start, e.spun_end) for e in result.edits]
+        for tier in TIERS:
+            started = time.process_time()
+            verdict = checker(text, tier=tier)
+            tallies[tier].add(verdict, text, edits, time.process_time() - started)
+        advance()
+    return tallies
+
+
+def _clean_genres(seed: int) -> dict[str, list[tuple[str, str]]]:
+    """Every held-out clean genre, cut into documents of at least 300 words."""
+    readers: dict[str, Callable[[], list[tuple[str, str]]]] = {
+        "bbc": lambda: list(corpora.bbc_documents("test")),
+        "brown-press": lambda: list(corpora.brown_documents(corpora.BROWN_PRESS)),
+        "brown-fiction": lambda: list(corpora.brown_documents(["fiction"])),
+        "brown-learned": lambda: list(corpora.brown_documents(["learned"])),
+        "austen": _austen_documents,
+        "sotu-heldout": lambda: list(corpora.sotu_documents("heldout")),
+    }
+    return {name: chunks(read()) for name, read in readers.items()}
+
+
+def _screen_speed(unspinner, texts: list[str]) -> dict[str, Any]:
+    """The screen's scan alone over all texts, as one bulk job (the table already loaded)."""
+    words = sum(_words(text) for text in texts)
+    started = time.process_time()
+    for text in texts:
+        unspinner.screen.scan(text)
+    seconds = time.process_time() - started
+    return {
+        "words": words,
+        "seconds": round(seconds, 2),
+        "words_per_second": round(words / seconds),
+    }
+
+
+def _tier_speed(checker: Checker, texts: list[str], tier: str) -> dict[str, Any]:
+    """Words per second of one tier through the public ``check``, one document at a time."""
+    words = sum(_words(text) for text in texts)
+    started = time.process_time()
+    for text in texts:
+        checker(text, tier=tier)
+    seconds = time.process_time() - started
+    return {
+        "words": words,
+        "seconds": round(seconds, 2),
+        "words_per_second": round(words / seconds),
+    }
+
+
+def run(
+    out_dir: Path = Path("bench/results"),
+    data_dir: Path | None = None,
+    seed: int = DEFAULT_SEED,
+    progress: bool = True,
+    spun_documents: int = SPUN_DOCUMENTS,
+) -> dict[str, Any]:
+    """Run the detection bench and write ``<date>-detect.md`` and ``.json`` into ``out_dir``."""
+    import unspin
+    from unspin.detect import CALIBRATION
+
+    started = time.perf_counter()
+    commit = _git_commit()
+    model = unspin.load(data_dir)
+    checker = model.check
+    _say(f"detect suite, seed {seed}: reading and cutting corpora", progress)
+    clean = _clean_genres(seed)
+    conditions: list[dict[str, Any]] = []
+    clean_results: dict[str, dict[str, _Tally]] = {}
+    everything = {tier: _Tally() for tier in TIERS}
+    with _progress(progress) as start:
+        for genre, documents in clean.items():
+            tallies = _measure(checker, documents, None, 0.0, seed, f"clean {genre}", start)
+            clean_results[genre] = tallies
+            for tier in TIERS:
+                everything[tier] = everything[tier] + tallies[tier]
+        for corpus in ("bbc", "brown-press"):
+            documents = _sample(clean[corpus], spun_documents, seed)
+            for spinner, rate in DOCUMENT_CONDITIONS:
+                label = f"{corpus} {spinner} {rate:.2f}"
+                tallies = _measure(checker, documents, spinner, rate, seed, label, start)
+                row = {"corpus": corpus, "spinner": spinner, "rate": rate}
+                for tier in TIERS:
+                    # Paragraph F1 and document F1 against the clean originals of the same corpus.
+                    row[tier] = (tallies[tier] + clean_results[corpus][tier]).summary()
+                    everything[tier] = everything[tier] + tallies[tier]
+                conditions.append(row)
+        tortured = []
+        documents = clean["brown-learned"]
+        for rate in TORTURED_RATES:
+            label = f"brown-learned tortured {rate:.2f}"
+            tallies = _measure(checker, documents, "tortured", rate, seed, label, start)
+            tortured.append(
+                {"corpus": "brown-learned", "spinner": "tortured", "rate": rate}
+                | {tier: tallies[tier].summary() for tier in TIERS}
+            )
+    texts = [text for documents in clean.values() for _, text in documents]
+    # The restorer's speed on a mixed sample: clean documents and their phrase-spun versions.
+    sample = _sample(clean["bbc"], 50, seed) + _sample(clean["brown-press"], 50, seed)
+    mixed = [t for _, t in sample] + [
+        spin(t, "phrase", 0.3, _doc_seed(seed, doc_id)).spun for doc_id, t in sample
+    ]
+    results: dict[str, Any] = {
+        "suite": "detect",
+        "date": date.today().isoformat(),
+        "seed": seed,
+        "commit": commit,
+        "data_version": model.version,
+        "unspin_version": __version__,
+        "threshold": CALIBRATION.threshold,
+        "clear": CALIBRATION.clear,
+        "corpora": {
+            name: {"documents": len(d), "words": sum(_words(t) for _, t in d)}
+            for name, d in clean.items()
+        },
+        "conditions": conditions,
+        "clean": {
+            name: {tier: t[tier].summary() for tier in TIERS} for name, t in clean_results.items()
+        },
+        "tortured": tortured,
+        "mixture": {tier: everything[tier].summary() for tier in TIERS},
+        "screen_speed": _screen_speed(model, texts),
+        "tier_speed": {tier: _tier_speed(checker, mixed, tier) for tier in ("fast", "full")},
+        "how": "single process, one document at a time, CPU time; "
+        + ", ".join(f"{v}={os.environ.get(v, 'unset')}" for v in THREAD_VARIABLES),
+    }
+    results["signature"] = "|".join(
+        [
+            "unspin-bench-detect:1",
+            f"data:{model.version}",
+            f"commit:{commit}",
+            f"seed:{seed}",
+            f"threshold:{CALIBRATION.threshold:.2f}",
+            *(f"{n}:{c['documents']}docs" for n, c in results["corpora"].items()),
+            f"version:{__version__}",
+        ]
+    )
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = out_dir / f"{results['date']}-detect"
+    results["files"] = {"md": f"{stem}.md", "json": f"{stem}.json"}
+    Path(f"{stem}.md").write_text(markdown(results), encoding="utf-8")
+    Path(f"{stem}.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return results
+
+
+def _bound(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.2f}%"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The detection tables, each target next to what was measured."""
+    threshold = results["threshold"]
+    lines = [
+        f"# unspin bench — detection, {results['date']}",
+        "",
+        f"`{results['signature']}`",
+        "",
+        f"{results['seconds']} s. Threshold {threshold:.2f} (a text is *spun* at or above it);"
+        f" the `auto` tier runs the restorer only where the screen's probability is at least"
+        f" {results['clear']:.3f}. Both fitted on the dev split (`python -m"
+        " unspin.bench.calibrate`), never on the text below. Documents are runs of whole"
+        f" paragraphs of at least {DOCUMENT_WORDS} words; paragraphs count from"
+        f" {PARAGRAPH_WORDS} words. Upper bounds are one-sided 95% (Clopper-Pearson).",
+        "",
+        "## Spun documents and paragraphs",
+        "",
+        "Spun documents against the clean originals of the same corpus.",
+        "",
+    ]
+    rows = []
+    for c in results["conditions"]:
+        for tier in TIERS:
+            s = c[tier]
+            rows.append(
+                [
+                    c["corpus"],
+                    c["spinner"],
+                    f"{c['rate']:.2f}",
+                    tier,
+                    s["spun_documents"],
+                    s["doc_recall"],
+                    s["doc_f1"],
+                    s["spun_paragraphs"],
+                    s["par_recall"],
+                    s["par_precision"],
+                    s["par_f1"],
+                    s["token_precision"],
+                    s["token_recall"],
+                ]
+            )
+    header = [
+        "corpus",
+        "spinner",
+        "rate",
+        "tier",
+        "spun docs",
+        "doc recall",
+        "doc F1",
+        "spun paras",
+        "para recall",
+        "para precision",
+        "para F1",
+        "token P",
+        "token R",
+    ]
+    lines += [*_table(header, rows), "", "## Clean text (false positives)", ""]
+    rows = []
+    for name, by_tier in results["clean"].items():
+        for tier in TIERS:
+            s = by_tier[tier]
+            rows.append(
+                [
+                    name,
+                    tier,
+                    s["clean_documents"],
+                    f"{s['false_documents']}/{s['clean_documents']}",
+                    _bound(s["doc_fpr_upper95"]),
+                    s["clean_paragraphs"],
+                    f"{s['false_paragraphs']}/{s['clean_paragraphs']}",
+                    _bound(s["par_fpr_upper95"]),
+                    s["full_runs"],
+                ]
+            )
+    header = [
+        "genre",
+        "tier",
+        "docs",
+        "false docs",
+        "doc FPR ≤ (95%)",
+        "paras",
+        "false paras",
+        "para FPR ≤ (95%)",
+        "restorer runs",
+    ]
+    lines += [*_table(header, rows), "", "## Tortured phrases in clean technical text", ""]
+    rows = [
+        [
+            t["corpus"],
+            f"{t['rate']:.2f}",
+            tier,
+            t[tier]["token_precision"],
+            t[tier]["token_recall"],
+            t[tier]["token_f1"],
+            t[tier]["doc_recall"],
+        ]
+        for t in results["tortured"]
+        for tier in TIERS
+    ]
+    header = ["corpus", "rate", "tier", "token P", "token R", "token F1", "doc recall"]
+    lines += [*_table(header, rows), "", "## Calibration and speed", ""]
+    for tier in TIERS:
+        s = results["mixture"][tier]
+        lines.append(
+            f"- `{tier}`: ECE {_fmt(s['doc_ece'])} over {s['documents']:,} documents (all"
+            f" conditions and clean genres above); {_fmt(s['words_per_second'])} words/s"
+            f" ({s['words']:,} words; restorer run on {s['full_runs']:,} documents)."
+        )
+    speed = results["screen_speed"]
+    for tier, measured in results["tier_speed"].items():
+        lines.append(
+            f"- `{tier}` tier alone through `check`: {measured['words_per_second']:,} words/s on"
+            f" {measured['words']:,} words (100 clean BBC/Brown press documents and their"
+            " phrase-spun versions)."
+        )
+    lines += [
+        f"- Screen scan alone (the `fast` tier's look-ups, no verdict objects):"
+        f" {speed['words_per_second']:,} words/s over {speed['words']:,} clean words.",
+        f"- {results['how']}.",
+        "",
+    ]
+    return "\n".join(lines)
