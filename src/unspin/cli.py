@@ -169,6 +169,14 @@ def restore(
         show_restoration(text, result)
 
 
+def _tier(value: str) -> str:
+    from unspin.detect import TIERS
+
+    if value not in TIERS:
+        raise typer.BadParameter(f"must be one of {', '.join(TIERS)}, not {value!r}")
+    return value
+
+
 @app.command()
 @friendly_errors
 def check(
@@ -190,6 +198,14 @@ def check(
         Path | None,
         typer.Option(help="Domain terms never to flag, one per line.", show_default=False),
     ] = None,
+    tier: Annotated[
+        str,
+        typer.Option(
+            help="fast: look-ups only, for bulk screening. full: also restores the text (slower,"
+            " better evidence). auto: fast first, full on what fast does not clear.",
+            callback=_tier,
+        ),
+    ] = "auto",
     data_dir: DataDirOpt = None,
 ) -> None:
     """Say whether a text is machine-spun, how sure, and where.
@@ -206,7 +222,7 @@ def check(
         fail(str(error))
     text = read_input(source)
     verdict = unspin.load(data_dir).check(
-        text, threshold=threshold, fingerprints=listed, allow=allowed
+        text, threshold=threshold, fingerprints=listed, allow=allowed, tier=tier
     )
     if as_json:
         print_json(verdict.to_dict())
@@ -220,7 +236,7 @@ def show_verdict(verdict: Verdict) -> None:
     colour = {"spun": "red", "clean": "green", "insufficient": "yellow"}[verdict.verdict]
     out.print(
         f"[bold {colour}]{verdict.verdict}[/]  spun probability {verdict.spun_probability:.3f}"
-        f" ({verdict.words} words, threshold {verdict.threshold:.2f})"
+        f" ({verdict.words} words, threshold {verdict.threshold:.2f}, {verdict.tier} tier)"
     )
     for number, paragraph in enumerate(verdict.paragraphs, start=1):
         out.print(
