@@ -23,7 +23,7 @@ from unspin.cli import (
 )
 
 SPINNER_NAMES = ("crude", "phrase", "tortured")
-SUITE_NAMES = ("quick", "full", "trace")
+SUITE_NAMES = ("quick", "full", "detect", "trace")
 
 
 def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
@@ -38,6 +38,8 @@ def bench(
         typer.Option(
             help="quick: 20 documents, one rate, under two minutes (a smoke check). full: 200 BBC"
             " + 44 Brown press documents, rates 0.15/0.30/0.45, cross condition, detection, cost."
+            " detect: detection only, on 300-word documents of every held-out genre (<date>-detect"
+            ".md/.json)."
             " trace: tracing and clustering only (<date>-trace.md/.json; also part of full).",
             callback=lambda v: _choice(v, SUITE_NAMES, "--suite"),
         ),
@@ -77,6 +79,10 @@ def bench(
 
         results = trace_bench.run(seed, data_dir, say=lambda m: err.log(m, highlight=False))
         results["files"] = trace_bench.write(results, out)
+    elif suite == "detect":
+        from unspin.bench import detection
+
+        results = detection.run(out, data_dir=data_dir, seed=seed, progress=True)
     elif baseline:
         passthrough = bench_suite.passthrough
         results = bench_suite.run(
