@@ -61,7 +61,7 @@ def labelled_changes(
     """Features and right/wrong labels of every proposed change, and the untouched word count."""
     rows, labels = [], []
     untouched = 0
-    conditions = [(None, 0.0)] + [
+    conditions = [(None, 0.0), ("tortured", 0.3)] + [
         (spinner, rate) for spinner in ("crude", "phrase") for rate in (0.15, 0.3, 0.45)
     ]
     for number, (_, text) in enumerate(documents):
