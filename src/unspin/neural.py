@@ -42,8 +42,10 @@ class NeuralSettings:
 
     batch_size: int = 8  # larger batches run slower on one core (vocabulary-sized logits)
     max_gain: float = 20.0  # nats; a gap beyond this says nothing more
-    weights: tuple[float, ...] = (1.0, 0.0, 0.0)
-    min_confidence: float = 0.73
+    # Fitted on 12 dev documents x 7 spin conditions (4,380 changes): on them, at 0.68, 2,023
+    # right changes pass against the engine's 1,673 at its 0.73, with 136 wrong against 143.
+    weights: tuple[float, ...] = (0.7876, 0.2217, -1.3215)
+    min_confidence: float = 0.68
 
 
 FEATURES = ("engine_logit", "neural_gain", "bias")

@@ -21,6 +21,7 @@ import argparse
 import json
 import math
 import resource
+import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -112,7 +113,8 @@ def measure(documents: int, seed: int) -> dict[str, Any]:
         words = 0
         engine_seconds = neural_seconds = 0.0
         tokens = rescorer.scorer.tokens
-        for doc_id, text in bbc:
+        for number, (doc_id, text) in enumerate(bbc, start=1):
+            print(f"[neural] {spinner} {rate}: document {number}/{len(bbc)}", file=sys.stderr)
             spun = spin(text, spinner, rate, suite._doc_seed(seed, doc_id))
             started = time.perf_counter()
             decoded = restorer.decode(spun.spun)
