@@ -38,6 +38,7 @@ from unspin.neural import FEATURES, NeuralRescorer, NeuralSettings, SentenceScor
 from unspin.report import Change, Restoration, apply_changes
 
 CONDITIONS = (("crude", 0.35), ("phrase", 0.25))
+SWEEP = (0.5, 0.6, 0.68, 0.73, 0.8, 0.9)
 
 
 class _Rescoring:
@@ -108,8 +109,7 @@ def measure(documents: int, seed: int) -> dict[str, Any]:
     bbc = suite._sample(list(corpora.bbc_documents("test")), documents, seed)
     rows = []
     for spinner, rate in CONDITIONS:
-        engine = suite._Condition("bbc", spinner, rate)
-        rescored = suite._Condition("bbc", spinner, rate)
+        runs = []  # (spin, decoded changes, rescored changes) of each document
         words = 0
         engine_seconds = neural_seconds = 0.0
         tokens = rescorer.scorer.tokens
@@ -123,14 +123,22 @@ def measure(documents: int, seed: int) -> dict[str, Any]:
             neural = rescorer.rescore(spun.spun, decoded)
             neural_seconds += time.perf_counter() - started
             words += suite._words(spun.spun)
-            engine.add(spun, _restoration(spun.spun, decoded, restorer.settings.min_confidence))
-            rescored.add(spun, _restoration(spun.spun, neural, rescorer.settings.min_confidence))
+            runs.append((spun, decoded, neural))
+
         rows.append(
             {
                 "spinner": spinner,
                 "rate": rate,
-                "engine": engine.to_dict(),
-                "rescored": rescored.to_dict(),
+                "engine": _scored(runs, 1, restorer.settings.min_confidence, spinner, rate),
+                "rescored": _scored(runs, 2, rescorer.settings.min_confidence, spinner, rate),
+                # Both restorers over a range of thresholds: compare them at equal false changes.
+                "sweep": {
+                    name: {
+                        str(cut): _scored(runs, which, cut, spinner, rate)["restorer"]
+                        for cut in SWEEP
+                    }
+                    for name, which in (("engine", 1), ("rescored", 2))
+                },
                 "words": words,
                 "engine_words_per_second": round(words / engine_seconds, 1),
                 "rescored_words_per_second": round(words / (engine_seconds + neural_seconds), 1),
@@ -155,6 +163,15 @@ def measure(documents: int, seed: int) -> dict[str, Any]:
         "how": "one process, one core (taskset -c 1), torch with one thread",
         "conditions": rows,
     }
+
+
+def _scored(runs: list, which: int, threshold: float, spinner: str, rate: float) -> dict[str, Any]:
+    """The bench's scores of one condition's documents with changes ``runs[i][which]`` kept
+    from ``threshold`` up."""
+    condition = suite._Condition("bbc", spinner, rate)
+    for run in runs:
+        condition.add(run[0], _restoration(run[0].spun, run[which], threshold))
+    return condition.to_dict()
 
 
 def _restoration(
@@ -188,6 +205,19 @@ def _markdown(results: dict[str, Any]) -> str:
                 f" {pct(score['change_precision'])} | {pct(score['false_change_rate'])} |"
                 f" {pct(score['wer_after'])} | {row[f'{speed}_words_per_second']} |"
             )
+    lines += [
+        "",
+        "Edit recall / false-change rate at each threshold (same decoded changes):",
+        "",
+        "| condition | restorer | " + " | ".join(str(cut) for cut in SWEEP) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in SWEEP) + " |",
+    ]
+    for row in results["conditions"]:
+        for name, sweep in row["sweep"].items():
+            cells = [
+                f"{pct(s['edit_recall'])} / {pct(s['false_change_rate'])}" for s in sweep.values()
+            ]
+            lines.append(f"| {row['spinner']} {row['rate']} | {name} | " + " | ".join(cells) + " |")
     lines += [
         "",
         f"Model load {results['model_load_seconds']} s, peak RSS {results['peak_rss_mb']} MB"
