@@ -116,7 +116,11 @@ class _Option:
 
 
 def _match_case(found: str, suggestion: str) -> str:
-    """Carry the surface's case pattern over: Home -> House, NATO stays upper, news lower."""
+    """Carry the surface's case pattern over: Home -> House, NATO stays upper, news lower, and
+    word by word where the word counts agree: Wall Avenue -> Wall Street."""
+    found_words, suggested_words = found.split(), suggestion.split()
+    if len(found_words) > 1 and len(found_words) == len(suggested_words):
+        return " ".join(map(_match_case, found_words, suggested_words))
     if len(found) > 1 and found.isupper():
         return suggestion.upper()
     if found[:1].isupper():
