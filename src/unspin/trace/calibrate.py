@@ -24,6 +24,7 @@ from unspin.trace.corpus import chunks
 from unspin.trace.index import Index
 
 SEED = 7
+NOMINATED = 10
 CONDITIONS = (
     ("crude", 0.2, None),
     ("crude", 0.35, None),
@@ -54,18 +55,9 @@ def examples(index: Index, queries: list[tuple[str | None, str]]) -> tuple[list,
     fingerprinter = index.fingerprinter
     for source_id, text in queries:
         tokens, hashes = fingerprinter.fingerprint(text)
-        counts = index.candidates(hashes)
-        nominated = [number for number, _ in counts.most_common(10)]
-        ids = dict(
-            index._db.execute(
-                f"SELECT id, doc_id FROM docs WHERE id IN ({','.join('?' * len(nominated))})",
-                nominated,
-            )
-        )
-        for number in nominated:
-            candidate = fingerprinter.tokens(index.text(ids[number]))
-            features.append(align(tokens, candidate).vector())
-            labels.append(int(ids[number] == source_id))
+        for doc_id, candidate, _ in index.candidates(hashes, NOMINATED):
+            features.append(align(tokens, fingerprinter.tokens(candidate)).vector())
+            labels.append(int(doc_id == source_id))
     return features, labels
 
 

@@ -26,7 +26,6 @@ costs a long read; it is skipped at query time."""
 VERIFY = 8
 """Candidates verified per query at least: the right source is nearly always among the few with
 the most shared shingles."""
-MIN_SHARED = 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -188,8 +187,9 @@ class Index:
             raise KeyError(doc_id)
         return zlib.decompress(row[0]).decode()
 
-    def candidates(self, hashes: Iterable[int]) -> Counter[int]:
-        """Shared-shingle counts per internal document number."""
+    def candidates(self, hashes: Iterable[int], count: int) -> list[tuple[str, str, int]]:
+        """The ``count`` documents sharing most shingles with ``hashes``, most first, as
+        ``(doc_id, text, shared shingles)``."""
         counts: Counter[int] = Counter()
         lookup = self._db.execute
         for value in hashes:
@@ -198,7 +198,13 @@ class Index:
             ).fetchall()
             if len(docs) <= MAX_POSTINGS:
                 counts.update(doc for (doc,) in docs)
-        return counts
+        found = []
+        for number, shared in counts.most_common(count):
+            doc_id, blob = lookup(
+                "SELECT doc_id, text FROM docs WHERE id = ?", (number,)
+            ).fetchone()
+            found.append((doc_id, zlib.decompress(blob).decode(), shared))
+        return found
 
     def query(self, text: str, k: int = 5) -> list[Match]:
         """The ``k`` best-scoring indexed documents for ``text``, best first; a score of 0.5 or
@@ -206,17 +212,10 @@ class Index:
         if not isinstance(text, str):
             raise TypeError(f"query expects str, not {type(text).__name__}")
         tokens, hashes = self.fingerprinter.fingerprint(text)
-        counts = self.candidates(hashes)
         scorer = model()
         matches = []
-        for number, shared in counts.most_common(max(k, VERIFY)):
-            if shared < MIN_SHARED:
-                break
-            doc_id, blob = self._db.execute(
-                "SELECT doc_id, text FROM docs WHERE id = ?", (number,)
-            ).fetchone()
-            source = self.fingerprinter.tokens(zlib.decompress(blob).decode())
-            alignment = align(tokens, source)
+        for doc_id, source, shared in self.candidates(hashes, max(k, VERIFY)):
+            alignment = align(tokens, self.fingerprinter.tokens(source))
             matches.append(Match(doc_id, scorer.score(alignment), alignment.spans, shared))
         matches.sort(key=lambda m: -m.score)
         return matches[:k]
