@@ -61,7 +61,7 @@ def labelled_changes(
     """Features and right/wrong labels of every proposed change, and the untouched word count."""
     rows, labels = [], []
     untouched = 0
-    conditions = [(None, 0.0), ("tortured", 0.3)] + [
+    conditions = [(None, 0.0)] + [
         (spinner, rate) for spinner in ("crude", "phrase") for rate in (0.15, 0.3, 0.45)
     ]
     for number, (_, text) in enumerate(documents):
@@ -158,6 +158,16 @@ def detection_rows(unspinner, documents: list[tuple[str, str]], seed: int) -> di
     return {**rows, **labels}
 
 
+def _balanced(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Repeat the rarer class so both weigh the same: the conditions hold five spun versions of
+    each clean document, and a curve fitted on that mix would call too much text spun."""
+    positives, negatives = int(y.sum()), int((1 - y).sum())
+    rare = 0.0 if negatives < positives else 1.0
+    times = max(1, round(max(positives, negatives) / max(min(positives, negatives), 1)))
+    extra = np.repeat(np.flatnonzero(y == rare), times - 1)
+    return np.vstack([x, x[extra]]), np.concatenate([y, y[extra]])
+
+
 def fit_detection(unspinner, documents: list[tuple[str, str]], seed: int) -> dict:
     """Weights of detect.Calibration (logistic curves for each tier and level), the threshold
     that no clean dev document reaches, and the fast probability ``auto`` may clear below."""
@@ -176,10 +186,8 @@ def fit_detection(unspinner, documents: list[tuple[str, str]], seed: int) -> dic
     ):
         x = np.array(data[name], dtype=float)
         x = np.hstack([x, np.ones((len(x), 1))])
-        y = labels
-        weights = fit_logistic(
-            x[mask] if mask is not None else x, y[mask] if mask is not None else y, l2=1e-2
-        )
+        keep = mask if mask is not None else np.ones(len(x), dtype=bool)
+        weights = fit_logistic(*_balanced(x[keep], labels[keep]), l2=1e-2)
         fitted[name] = np.round(weights, 4).tolist()
         probabilities[name] = 1.0 / (1.0 + np.exp(-np.clip(x @ weights, -50, 50)))
     clean = doc_labels == 0
@@ -191,15 +199,25 @@ def fit_detection(unspinner, documents: list[tuple[str, str]], seed: int) -> dic
     clear = float(np.floor(np.quantile(probabilities["fast_doc"][spun_low], 0.005) * 1000) / 1000)
     fitted["threshold"] = min(threshold, 0.99)
     fitted["clear"] = clear
+    conditions = np.array(data["condition"])
     fitted["dev"] = {
         "documents": len(documents),
-        "clean_max_full": round(float(full[clean].max()), 4),
+        "clean_max": {
+            tier: round(float(probabilities[f"{tier}_doc"][clean].max()), 4)
+            for tier in ("fast", "full")
+        },
         "cleared_clean_share": round(float((probabilities["fast_doc"][clean] < clear).mean()), 3),
-        "full_recall_at_threshold": {
-            condition: round(
-                float((full[np.array(data["condition"]) == condition] >= threshold).mean()), 3
-            )
-            for condition in sorted(set(data["condition"]))
+        "recall_at_threshold": {
+            tier: {
+                condition: round(
+                    float(
+                        (probabilities[f"{tier}_doc"][conditions == condition] >= threshold).mean()
+                    ),
+                    3,
+                )
+                for condition in sorted(set(data["condition"]))
+            }
+            for tier in ("fast", "full")
         },
     }
     return fitted
@@ -239,7 +257,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--documents", type=int, default=60)
     parser.add_argument("--seed", type=int, default=2009)
-    parser.add_argument("--detection-documents", type=int, default=240)
+    parser.add_argument(
+        "--detection-documents", type=int, default=None, help="Default: every other dev document."
+    )
     parser.add_argument(
         "--detection-only",
         action="store_true",
@@ -255,9 +275,8 @@ def main() -> None:
     if not args.detection_only:
         report = _fit_confidence(restorer, documents, args)
     # Detection is fitted on other dev documents than the confidence model.
-    detection_documents = dev_documents()[
-        args.documents : args.documents + args.detection_documents
-    ]
+    rest = dev_documents()[args.documents :]
+    detection_documents = rest[: args.detection_documents]
     report["detection"] = fit_detection(unspinner, detection_documents, args.seed)
     print(json.dumps(report, indent=2))
 
