@@ -27,14 +27,15 @@ SHINGLE = 3
 """Immutables per shingle: one is too common (a name shared by many documents), four breaks too
 often when a phrase spinner mangles a name part."""
 
-SUFFIXES = ("s", "es", "d", "ed", "ing", "er", "ers", "ly")
-"""Endings a crude spinner glues onto a substitute ("supplyed", "uniteding"): a word that is a
-mutable word plus one of these was most likely produced by a spinner, so it is not immutable."""
+SUFFIXES = ("s", "es", "d", "ed", "ing", "r", "er", "ers", "st", "est", "ly")
+"""Endings spinners glue onto a substitute ("supplyed", "uniteding", "comfortabler", "lottest"),
+and regular inflections the lexicon may not list ("easier"): a mutable word plus one of these
+(a final y turned i, or a doubled consonant, allowed) is not immutable."""
 
 COMMON = -3.0
 """log10 frequency from which a word counts as common (about the thousand most frequent)."""
 
-FORMAT = 1
+FORMAT = 2
 """Version of the fingerprint definition; an index built by another version is refused."""
 
 
@@ -68,7 +69,7 @@ class Fingerprinter:
         lexicon = self._lexicon
         if key in lexicon or lexicon.continues(key):
             return False
-        if any(key.endswith(end) and key[: -len(end)] in lexicon for end in SUFFIXES):
+        if any(stem in lexicon for stem in _stems(key)):
             return False
         prior = self._lm.prior(key)
         return prior is None or prior < COMMON
@@ -105,6 +106,20 @@ class Fingerprinter:
     def fingerprint(self, text: str) -> tuple[list[Tok], set[int]]:
         tokens = self.tokens(text)
         return tokens, self.shingles(tokens)
+
+
+def _stems(key: str) -> list[str]:
+    """What ``key`` may be an inflection (or a spinner's mis-inflection) of."""
+    stems = []
+    for end in SUFFIXES:
+        if key.endswith(end) and len(key) > len(end) + 1:
+            stem = key[: -len(end)]
+            stems.append(stem)
+            if stem.endswith("i"):
+                stems.append(stem[:-1] + "y")  # easier -> easy
+            if len(stem) > 2 and stem[-1] == stem[-2]:
+                stems.append(stem[:-1])  # lottest -> lot
+    return stems
 
 
 def lexicon_id(directory: Path) -> str:
