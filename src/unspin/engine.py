@@ -91,7 +91,7 @@ class Settings:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)  # not frozen: a lattice makes thousands, and frozen init is slow
 class _Edge:
     """A way to cover tokens [start, end) of a sentence: keep them, or restore an original."""
 
