@@ -126,3 +126,11 @@ def test_non_text_input_is_a_clear_type_error(unspinner, bad):
         unspinner.restore(bad)
     with pytest.raises(TypeError, match="expects str"):
         unspinner.check(bad)
+
+
+def test_multiword_suggestions_take_the_case_of_each_word():
+    from unspin.engine import _match_case
+
+    assert _match_case("Wall Avenue", "wall street") == "Wall Street"
+    assert _match_case("Loss of life", "death") == "Death"
+    assert _match_case("NATO", "nato") == "NATO"
