@@ -39,7 +39,8 @@ _DOCUMENT_START = 0  # SmolLM2's <|endoftext|>, which separated documents in its
 @dataclass(frozen=True, slots=True)
 class NeuralSettings:
     """Rescoring knobs; the weights and threshold are fitted on the dev split by
-    ``python -m unspin.bench.neural_eval fit``, never on evaluation text."""
+    ``python -m unspin.bench.neural_eval fit``, never on evaluation text. The engine's confidence
+    is one input, so refit them whenever the engine's confidence model is refitted."""
 
     batch_size: int = 8  # larger batches run slower on one core (vocabulary-sized logits)
     max_gain: float = 20.0  # nats; a gap beyond this says nothing more
@@ -71,7 +72,7 @@ def model_path() -> Path:
 class SentenceScorer:
     """Sum of token log-probabilities of sentences under SmolLM2, in batches."""
 
-    def __init__(self, path: Path | None = None, batch_size: int = 16) -> None:
+    def __init__(self, path: Path | None = None, batch_size: int = 8) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local file; never reach for a hub
         try:
             import torch
