@@ -11,7 +11,7 @@ The algorithm, shared step by step with the Spark version (:mod:`unspin.trace.sp
 5. in each cluster, the member with the plainest wording (highest mean log frequency of its
    mutable words, those a thesaurus could rewrite) is the likely source: spinners swap common
    words for rarer "synonyms" (in -> successful, said -> stated), so a spin makes a text less
-   frequent-worded. A cheap proxy: it picks the source in four clusters of five on the bench.
+   frequent-worded. A cheap proxy: it picks the source in about five clusters of six on the bench.
 """
 
 from __future__ import annotations
