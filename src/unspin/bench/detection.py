@@ -454,5 +454,64 @@ def markdown(results: dict[str, Any]) -> str:
         f" {speed['words_per_second']:,} words/s over {speed['words']:,} clean words.",
         f"- {results['how']}.",
         "",
+        "## Targets (shipped `auto` tier unless named)",
+        "",
+        *(f"- {'**met**' if met else 'not met'}: {text}" for met, text in targets(results)),
+        "",
     ]
     return "\n".join(lines)
+
+
+def targets(results: dict[str, Any]) -> list[tuple[bool, str]]:
+    """The detection issue's targets, each with what was measured and whether it is met."""
+    low = [c for c in results["conditions"] if c["rate"] == 0.15]
+    recalls = ", ".join(
+        f"{c['corpus']} {c['spinner']} {_fmt(c['auto']['doc_recall'])}" for c in low
+    )
+    f1s = ", ".join(f"{c['corpus']} {c['spinner']} {_fmt(c['auto']['par_f1'])}" for c in low)
+    clean = results["clean"]
+    doc_fp = ", ".join(
+        f"{g} {t['auto']['false_documents']}/{t['auto']['clean_documents']}"
+        for g, t in clean.items()
+    )
+    par_fp = ", ".join(
+        f"{g} {t['auto']['false_paragraphs']}/{t['auto']['clean_paragraphs']}"
+        for g, t in clean.items()
+    )
+    tortured = ", ".join(
+        f"rate {t['rate']:.2f}: P {_fmt(t['auto']['token_precision'])}"
+        f" R {_fmt(t['auto']['token_recall'])}"
+        for t in results["tortured"]
+    )
+    ece = results["mixture"]["auto"]["doc_ece"]
+    fast = results["tier_speed"]["fast"]["words_per_second"]
+    full = results["tier_speed"]["full"]["words_per_second"]
+    return [
+        (
+            all(c["auto"]["doc_recall"] >= 0.99 for c in low),
+            f"documents >= {DOCUMENT_WORDS} words, recall >= 0.99 at rate 0.15: {recalls}.",
+        ),
+        (
+            all(t["auto"]["doc_fpr"] <= 0.001 for t in clean.values()),
+            f"documents, false-positive rate <= 0.1% in every clean genre: {doc_fp} (95% upper"
+            " bounds in the table; a genre needs about 3,000 clean documents for a bound of 0.1%).",
+        ),
+        (
+            all(c["auto"]["par_f1"] >= 0.97 for c in low),
+            f"paragraphs >= {PARAGRAPH_WORDS} words, F1 >= 0.97 at rate 0.15: {f1s}.",
+        ),
+        (
+            all(t["auto"]["par_fpr"] <= 0.005 for t in clean.values()),
+            f"paragraphs, false-positive rate <= 0.5% in every clean genre: {par_fp}.",
+        ),
+        (
+            all(
+                t["auto"]["token_precision"] >= 0.9 and t["auto"]["token_recall"] >= 0.9
+                for t in results["tortured"]
+            ),
+            f"tortured phrases in Brown learned, token precision and recall >= 0.9: {tortured}.",
+        ),
+        (ece <= 0.03, f"expected calibration error <= 0.03 on the mixture: {_fmt(ece)}."),
+        (fast >= 200_000, f"`fast` >= 200,000 words/s on one core: {fast:,}."),
+        (full >= 20_000, f"`full` >= 20,000 words/s on one core: {full:,}."),
+    ]
