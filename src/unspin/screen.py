@@ -115,8 +115,9 @@ def build(
             say(f"screen table: {number + 1}/{len(documents)} documents spun")
     table = _table(counts)
     table["documents"] = len(documents)
-    with gzip.open(directory / TABLE_FILE, "wt", encoding="utf-8") as handle:
-        json.dump(table, handle, separators=(",", ":"))
+    # mtime=0: the same training text gives the same bytes, so checksums compare across builds.
+    with gzip.GzipFile(directory / TABLE_FILE, "wb", mtime=0) as handle:
+        handle.write(json.dumps(table, separators=(",", ":")).encode("utf-8"))
     return {
         "file": TABLE_FILE,
         "format": TABLE_FORMAT,
