@@ -61,10 +61,13 @@ def test_spun_text_is_spun_with_flags_on_the_edits(unspinner, spinner, tier):
     _assert_flags_on_edits(verdict, result, 0.6 if tier != "fast" else 0.4)
 
 
-def test_tortured_technical_text_is_flagged_on_the_terms(unspinner):
-    result = spin(first_document("brown-learned"), "tortured", 0.45, seed=11)
-    verdict = unspinner.check(result.spun, tier="full")
-    _assert_flags_on_edits(verdict, result, 0.2)
+def test_tortured_technical_text_is_spun_with_flags_on_the_terms(unspinner):
+    # Tortured spinning touches only technical terms (~4% of words at rate 0.3, too few to call
+    # a document spun, see the detection bench); a paper mill's heavy pass is caught.
+    result = spin(first_document("brown-learned"), "tortured", 0.6, seed=11)
+    verdict = unspinner.check(result.spun)
+    assert verdict.verdict == "spun", verdict.spun_probability
+    _assert_flags_on_edits(verdict, result, 0.5)
 
 
 @pytest.mark.parametrize("genre", ["bbc", "austen"])
