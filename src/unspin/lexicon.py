@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import lemminflect
 import marisa_trie
 
 from unspin.sources import POS_LETTERS, Kind, Relation, Source, relations
@@ -93,6 +92,10 @@ def _head_index(words: list[str], pos: str) -> int:
 @functools.cache
 def _known_inflections(word: str, pos: str) -> dict[str, str]:
     """Penn tag -> inflected form, for dictionary words only (no guessing on unknown words)."""
+    # Imported here, at build time only: lemminflect imports spaCy (and spaCy torch, when
+    # installed) just to register a hook, which would cost every `unspin` command a second.
+    import lemminflect
+
     forms = lemminflect.getAllInflections(word, upos=_UPOS[pos])
     return {tag: forms[tag][0] for tag in _TAGS_BY_POS[pos] if tag in forms}
 
