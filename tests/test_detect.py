@@ -124,6 +124,12 @@ def test_unknown_tier_is_refused(unspinner):
         unspinner.check("some text", tier="quick")
 
 
+def test_the_module_level_check_takes_the_tier(data_dir):
+    import unspin
+
+    assert unspin.check(first_document("bbc"), tier="fast").tier == "fast"
+
+
 def test_probability_grows_with_every_feature():
     curve = Logistic((1.0, 2.0, -3.0))
     assert curve.probability((0.0, 0.0)) < curve.probability((1.0, 0.0))

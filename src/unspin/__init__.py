@@ -38,9 +38,12 @@ def load(data_dir: Path | str | None = None):
     return _load(Path(data_dir) if data_dir is not None else None)
 
 
-def restore(text: str, *, min_confidence: float | None = None) -> Restoration:
-    """Restore the original wording of ``text``; see :class:`Restoration`."""
-    return load().restore(text, min_confidence=min_confidence)
+def restore(
+    text: str, *, min_confidence: float | None = None, rescore: str | None = None
+) -> Restoration:
+    """Restore the original wording of ``text``; see :class:`Restoration`. ``rescore="neural"``
+    lets SmolLM2 rescore the changes (optional extra: ``make neural``)."""
+    return load().restore(text, min_confidence=min_confidence, rescore=rescore)
 
 
 def check(
@@ -49,10 +52,14 @@ def check(
     threshold: float | None = None,
     fingerprints: dict[str, str] | None = None,
     allow: frozenset[str] = frozenset(),
+    tier: str = "auto",
 ) -> Verdict:
     """Say whether ``text`` is machine-spun; see :class:`Verdict`. ``fingerprints`` and ``allow``
-    are phrase lists as loaded by :mod:`unspin.phrase_lists`."""
-    return load().check(text, threshold=threshold, fingerprints=fingerprints, allow=allow)
+    are phrase lists as loaded by :mod:`unspin.phrase_lists`; ``tier`` is "fast" (screen only),
+    "full" (restorer too) or "auto" (the restorer only where the screen cannot clear the text)."""
+    return load().check(
+        text, threshold=threshold, fingerprints=fingerprints, allow=allow, tier=tier
+    )
 
 
 def __getattr__(name: str):
