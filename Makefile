@@ -23,8 +23,11 @@ test: data neural
 neural:
 	@UNSPIN_NEURAL=1 bash scripts/setup.sh
 
+# Restoration, detection at a glance and trace (~15 min on one core), then the detection targets
+# on 300-word documents of every genre (~15 min); each writes bench/results/<date>-<suite>.*
 bench: data
 	@$(UNSPIN) bench --suite full
+	@$(UNSPIN) bench --suite detect
 
 lint: setup
 	@$(BIN)/ruff check src tests
