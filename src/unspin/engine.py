@@ -377,7 +377,16 @@ class Restorer:
         return Restoration(apply_changes(text, changes), changes)
 
     def decode(self, text: str) -> list[tuple[Change, tuple[float, ...]]]:
-        """Every change on the best paths with its confidence features, before any threshold.
+        """Every change on the best paths with its confidence features, before any threshold."""
+        lattices, paths, rate = self.best_paths(text)
+        changes = []
+        for lattice, path in zip(lattices, paths, strict=True):
+            changes.extend(self._changes(text, lattice, path, rate))
+        return changes
+
+    def best_paths(self, text: str) -> tuple[list[_Lattice], list[list[_Edge]], _RateCosts]:
+        """Each sentence's lattice and best path, and the document's rate costs they were
+        decoded with (for :meth:`decode`, and for error analysis: bench/misses.py).
 
         Every sentence is decoded twice: once at the default spin rate, then at the rate that
         pass implies for this document. A clean text thus makes changes dearer for itself.
@@ -403,11 +412,8 @@ class Restorer:
             if edge.candidate is not None
         )
         rate = _RateCosts(min(max(estimate, s.rate_floor), 0.5), repeated, s.repeat_bonus)
-        changes = []
-        for lattice in lattices:
-            path = self._decode(lattice.edges, rate, s.beam)
-            changes.extend(self._changes(text, lattice, path, rate))
-        return changes
+        best = [self._decode(lattice.edges, rate, s.beam) for lattice in lattices]
+        return lattices, best, rate
 
     def with_settings(self, **overrides) -> Restorer:
         """A restorer sharing this one's data with some settings changed, for experiments on the

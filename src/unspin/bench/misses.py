@@ -1,0 +1,110 @@
+"""Why the restorer misses spun words: the error analysis behind issue #4's closing notes.
+
+Spins dev-split BBC articles (never the evaluation split), restores them, and sorts the first N
+missed edits by cause, so that the limit is named with numbers rather than guessed:
+
+- the lexicon lacks the surface, or lacks the original among the surface's candidates;
+- the decoder pruned the original (prior margin, candidates per span, same-word filter);
+- the right original is on the best path but below ``min_confidence``;
+- the model (language model and channel) scores a path with the right original lower than the
+  path it chose ("model prefers ...") or higher ("search error": the beam lost it).
+
+Run ``python -m unspin.bench.misses crude 0.35`` (options: ``--misses``, ``--seed``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+
+import unspin
+from unspin.bench.spinners import SPINNERS, spin
+from unspin.corpora import bbc_documents
+from unspin.lexicon import normalise
+
+
+def _cause(restorer, lattice, best, rate, changes, edit) -> str:
+    """The cause of one edit the restorer did not put back (or "restored"). Reads the decoder's
+    lattice and path scores, which only this analysis needs outside the engine."""
+    change = changes.get((edit.spun_start, edit.spun_end))
+    if change is not None and change.suggestion.lower() == edit.original.lower():
+        if change.confidence >= restorer.settings.min_confidence:
+            return "restored"
+        return "right original on the path, below the threshold"
+    surface, original = normalise(edit.substitute), normalise(edit.original)
+    if lattice is None or not surface or not restorer.lexicon.candidates(surface):
+        return "lexicon lacks the surface"
+    if original not in {c.original for c in restorer.lexicon.candidates(surface)}:
+        return "lexicon lacks the original for this surface"
+    start = next(i for i, token in enumerate(lattice.tokens) if token.start == edit.spun_start)
+    end = next(i + 1 for i, token in enumerate(lattice.tokens) if token.end == edit.spun_end)
+    right = [
+        e
+        for e in lattice.edges[start]
+        if e.end == end and e.candidate is not None and e.candidate.original == original
+    ]
+    if not right:
+        return "original pruned by the decoder"
+    covering = [i for i, e in enumerate(best) if e.start < end and e.end > start]
+    first, last = covering[0], covering[-1]
+    if best[first].start != start or best[last].end != end:
+        return "overlaps another multiword choice"
+    oracle = [*best[:first], right[0], *best[last + 1 :]]
+    found_better = restorer._path_score(oracle, rate)[0] > restorer._path_score(best, rate)[0]
+    verdict = "search error" if found_better else "model prefers"
+    return verdict + (" another original" if change is not None else " the surface")
+
+
+def _edit_causes(restorer, spinner: str, rate: float, seed: int) -> Iterator[tuple[object, str]]:
+    """(edit, cause) for every edit of every spun BBC dev article, in document order."""
+    for number, (_, text) in enumerate(bbc_documents("dev")):
+        spun = spin(text, spinner, rate, seed + number)
+        lattices, paths, rate_costs = restorer.best_paths(spun.spun)
+        where, changes = {}, {}
+        for lattice, path in zip(lattices, paths, strict=True):
+            for change, _ in restorer._changes(spun.spun, lattice, path, rate_costs):
+                changes[change.start, change.end] = change
+            for token in lattice.tokens:
+                where[token.start] = (lattice, path)
+        for edit in spun.edits:
+            lattice, path = where.get(edit.spun_start, (None, None))
+            yield edit, _cause(restorer, lattice, path, rate_costs, changes, edit)
+
+
+def analyse(spinner: str, rate: float, misses: int = 100, seed: int = 1000) -> dict:
+    """Causes of the first ``misses`` missed edits over BBC dev articles, in document order."""
+    causes: Counter = Counter()
+    examples: dict[str, list[str]] = defaultdict(list)
+    edits = restored = 0
+    for edit, cause in _edit_causes(unspin.load().restorer, spinner, rate, seed):
+        edits += 1
+        if cause == "restored":
+            restored += 1
+            continue
+        causes[cause] += 1
+        if len(examples[cause]) < 6:
+            examples[cause].append(f"{edit.original}->{edit.substitute}")
+        if sum(causes.values()) == misses:
+            break
+    return {"edits": edits, "restored": restored, "causes": causes, "examples": examples}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("spinner", choices=SPINNERS)
+    parser.add_argument("rate", type=float)
+    parser.add_argument("--misses", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=1000)
+    args = parser.parse_args()
+    result = analyse(args.spinner, args.rate, args.misses, args.seed)
+    print(
+        f"{args.spinner} {args.rate}: {result['edits']} edits seen, {result['restored']} restored, "
+        f"{sum(result['causes'].values())} misses"
+    )
+    for cause, count in result["causes"].most_common():
+        print(f"  {count:4d}  {cause}  (e.g. {', '.join(result['examples'][cause])})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""The error analysis sorts every missed edit into exactly one named cause."""
+
+from __future__ import annotations
+
+from unspin.bench.misses import analyse
+
+CAUSES = {
+    "right original on the path, below the threshold",
+    "original pruned by the decoder",
+    "model prefers the surface",
+    "model prefers another original",
+    "search error the surface",
+    "search error another original",
+    "lexicon lacks the original for this surface",
+    "lexicon lacks the surface",
+    "overlaps another multiword choice",
+}
+
+
+def test_the_first_misses_are_sorted_into_known_causes(data_dir):
+    result = analyse("crude", 0.35, misses=15)
+    assert sum(result["causes"].values()) == 15
+    assert set(result["causes"]) <= CAUSES
+    assert result["edits"] == 15 + result["restored"]
+    assert result["restored"] > 0  # crude spinning of function words is restored
