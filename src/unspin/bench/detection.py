@@ -23,7 +23,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from unspin.bench.suite import (
     DEFAULT_SEED,
     THREAD_VARIABLES,
     _austen_documents,
+    _Detection,
     _doc_seed,
     _fmt,
     _git_commit,
@@ -93,38 +94,25 @@ def upper_bound(failures: int, trials: int, confidence: float = 0.95) -> float |
 
 
 @dataclass
-class _Tally:
-    """Verdicts of one tier on one set of documents."""
+class _Tally(_Detection):
+    """Verdicts of one tier on one set of documents, with the words and CPU seconds it took and
+    how often it ran the restorer; paragraphs count from :data:`PARAGRAPH_WORDS` words."""
 
-    doc_labels: list[bool] = field(default_factory=list)
-    doc_scores: list[float] = field(default_factory=list)
-    doc_predicted: list[bool] = field(default_factory=list)
-    par_labels: list[bool] = field(default_factory=list)
-    par_predicted: list[bool] = field(default_factory=list)
-    tokens: metrics.BinaryScores = field(default_factory=metrics.BinaryScores)
+    min_paragraph_words: int = PARAGRAPH_WORDS
     words: int = 0
     seconds: float = 0.0
     full_runs: int = 0
 
-    def add(self, verdict: Verdict, text: str, edits: list[tuple[int, int]], seconds: float):
+    def add(  # the tier's cost comes with each verdict
+        self, verdict: Verdict, text: str, edits: list[tuple[int, int]], seconds: float
+    ) -> None:
+        super().add(verdict, text, edits)
         self.words += verdict.words
         self.seconds += seconds
         self.full_runs += verdict.tier == "full"
-        self.doc_labels.append(bool(edits))
-        self.doc_scores.append(verdict.spun_probability)
-        self.doc_predicted.append(verdict.verdict == "spun")
-        long = [p for p in verdict.paragraphs if p.words >= PARAGRAPH_WORDS]
-        self.par_labels += metrics.spans_with_edits([(p.start, p.end) for p in long], edits)
-        self.par_predicted += [p.verdict == "spun" for p in long]
-        self.tokens += metrics.token_detection(
-            text, edits, [(f.start, f.end) for f in verdict.flags]
-        )
 
     def __add__(self, other: _Tally) -> _Tally:
-        merged = _Tally()
-        for name in ("doc_labels", "doc_scores", "doc_predicted", "par_labels", "par_predicted"):
-            setattr(merged, name, getattr(self, name) + getattr(other, name))
-        merged.tokens = self.tokens + other.tokens
+        merged = super().__add__(other)
         merged.words = self.words + other.words
         merged.seconds = self.seconds + other.seconds
         merged.full_runs = self.full_runs + other.full_runs
@@ -132,15 +120,16 @@ class _Tally:
 
     def summary(self) -> dict[str, Any]:
         documents = metrics.binary_scores(self.doc_labels, self.doc_predicted)
-        paragraphs = metrics.binary_scores(self.par_labels, self.par_predicted)
+        paragraphs = metrics.binary_scores(self.paragraph_labels, self.paragraph_predicted)
         false_docs = sum(
             p and not label for label, p in zip(self.doc_labels, self.doc_predicted, strict=True)
         )
         clean_docs = self.doc_labels.count(False)
         false_pars = sum(
-            p and not label for label, p in zip(self.par_labels, self.par_predicted, strict=True)
+            p and not label
+            for label, p in zip(self.paragraph_labels, self.paragraph_predicted, strict=True)
         )
-        clean_pars = self.par_labels.count(False)
+        clean_pars = self.paragraph_labels.count(False)
         return {
             "documents": len(self.doc_labels),
             "spun_documents": sum(self.doc_labels),
@@ -150,8 +139,8 @@ class _Tally:
             "false_documents": false_docs,
             "doc_fpr": documents.fpr,
             "doc_fpr_upper95": upper_bound(false_docs, clean_docs),
-            "paragraphs": len(self.par_labels),
-            "spun_paragraphs": sum(self.par_labels),
+            "paragraphs": len(self.paragraph_labels),
+            "spun_paragraphs": sum(self.paragraph_labels),
             "par_recall": paragraphs.recall,
             "par_precision": paragraphs.precision,
             "par_f1": paragraphs.f1,

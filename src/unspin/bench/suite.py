@@ -335,6 +335,7 @@ class _Detection:
     insufficient: int = 0
     tokens: metrics.BinaryScores = field(default_factory=metrics.BinaryScores)
     threshold: float | None = None
+    min_paragraph_words: int = 0  # shorter paragraphs are not scored
 
     def add(self, verdict: Verdict, text: str, edits: Sequence[tuple[int, int]]) -> None:
         self.threshold = verdict.threshold
@@ -342,16 +343,16 @@ class _Detection:
         self.doc_scores.append(verdict.spun_probability)
         self.doc_predicted.append(verdict.verdict == "spun")
         self.insufficient += verdict.verdict == "insufficient"
-        spans = [(p.start, p.end) for p in verdict.paragraphs]
-        self.paragraph_labels += metrics.spans_with_edits(spans, edits)
-        self.paragraph_scores += [p.spun_probability for p in verdict.paragraphs]
-        self.paragraph_predicted += [p.verdict == "spun" for p in verdict.paragraphs]
+        scored = [p for p in verdict.paragraphs if p.words >= self.min_paragraph_words]
+        self.paragraph_labels += metrics.spans_with_edits([(p.start, p.end) for p in scored], edits)
+        self.paragraph_scores += [p.spun_probability for p in scored]
+        self.paragraph_predicted += [p.verdict == "spun" for p in scored]
         self.tokens += metrics.token_detection(
             text, edits, [(f.start, f.end) for f in verdict.flags]
         )
 
     def __add__(self, other: _Detection) -> _Detection:
-        merged = _Detection()
+        merged = type(self)(min_paragraph_words=self.min_paragraph_words)
         for name in (
             "doc_labels",
             "doc_scores",
