@@ -109,3 +109,16 @@ def test_data_info_reports_sizes(data_dir):
     assert manifest["lexicon"]["records"] > 1_000_000
     assert manifest["lm"]["order"] >= 4
     assert all(len(entry["sha256"]) == 64 for entry in manifest["files"].values())
+
+
+def test_check_shows_no_empty_suggestion(data_dir):
+    # The screen flags some words as parts of a longer substitute, with no single original.
+    from unspin.corpora import sotu_documents
+
+    text = next(iter(sotu_documents("heldout")))[1][:4000]
+    # Wide enough that rich does not wrap a flag's line.
+    result = run("check", "-", stdin=text, env={"UNSPIN_DATA": str(data_dir), "COLUMNS": "300"})
+    assert result.returncode in (0, 1), result.stderr
+    flags = [line for line in result.stdout.splitlines() if "often part of" in line]
+    assert flags, "this text has a part-of-substitute flag"
+    assert not any("-> ''" in line for line in flags)

@@ -245,8 +245,9 @@ def show_verdict(verdict: Verdict) -> None:
         )
     for flag in verdict.flags:
         out.print(
-            f"  {flag.start}-{flag.end}  {flag.found!r} -> {flag.suggestion!r}"
-            f"  {flag.confidence:.2f}  {flag.reason}"
+            f"  {flag.start}-{flag.end}  {flag.found!r}"
+            + (f" -> {flag.suggestion!r}" if flag.suggestion else "")  # part of a longer swap
+            + f"  {flag.confidence:.2f}  {flag.reason}"
         )
 
 
