@@ -37,7 +37,10 @@ class Settings:
     rate: float = 0.2
     rate_prior_strength: float = 20.0  # pseudo-words pulling the estimate towards a clean text
     rate_floor: float = 0.005
-    candidates_per_span: int = 12
+    # On 30 BBC dev articles, 6 instead of 12 cost crude spinning (0.35) 1 point of recall
+    # (.376 -> .365) and phrase spinning (0.25) 0.4, lowered false changes (0.36% -> 0.31%) and
+    # doubled the speed.
+    candidates_per_span: int = 6
     # Skip an original whose unigram evidence trails the surface's by more than this (log10):
     # sentence context rarely overturns a gap that large, and skipping keeps decoding fast.
     prior_margin: float = 4.0
