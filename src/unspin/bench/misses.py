@@ -52,8 +52,8 @@ def _cause(restorer, lattice, best, rate, changes, edit) -> str:
         return "overlaps another multiword choice"
     oracle = [*best[:first], right[0], *best[last + 1 :]]
     found_better = restorer._path_score(oracle, rate)[0] > restorer._path_score(best, rate)[0]
-    verdict = "search error" if found_better else "model prefers"
-    return verdict + (" another original" if change is not None else " the surface")
+    chosen = "another original" if change is not None else "the surface"
+    return f"search error (beam chose {chosen})" if found_better else f"model prefers {chosen}"
 
 
 def _edit_causes(restorer, spinner: str, rate: float, seed: int) -> Iterator[tuple[object, str]]:
