@@ -114,3 +114,28 @@ def test_failed_build_reports_the_tool_and_leaves_nothing(tmp_path: Path) -> Non
     with pytest.raises(lm.BuildError, match="build_binary failed"):
         lm.build(tmp_path, order=3, documents=[], memory="64M")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("collocation", "spun"),
+    [
+        ("white house", "white home"),
+        ("in the", "successful the"),
+        ("last year", "last twelvemonth"),
+        ("loss of", "red of"),
+    ],
+)
+def test_web_association_prefers_the_collocation(
+    model: lm.LanguageModel, collocation: str, spun: str
+) -> None:
+    assert model.association(*collocation.split()) > model.association(*spun.split())
+
+
+def test_web_association_is_bounded_and_neutral_on_unknown_words(model: lm.LanguageModel) -> None:
+    assert model.association("the", "qwxzv") == 0.0
+    assert model.association("<s>", "the") == 0.0
+    # Two very common words never seen side by side: below chance, so a penalty.
+    assert model.association("successful", "the") < 0
+    words = ["the", "cat", "sat", "on", "a", "mat"]
+    assert all(-3.0 <= model.association(a, b) <= 3.0 for a, b in itertools.pairwise(words))
+    assert model.manifest["web_pairs"]["pairs"] > 200_000

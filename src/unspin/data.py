@@ -137,6 +137,12 @@ def _thesaurus_sources(sources: Iterable[Source]) -> list[dict]:
             "version": _package_version("wordfreq"),
             "licence": "Apache-2.0 code; CC BY-SA 4.0 data",
         },
+        {
+            "name": "wordsegment (Google Web 1T word and word-pair counts, for association)",
+            "package": "pypi:wordsegment",
+            "version": _package_version("wordsegment"),
+            "licence": "Apache-2.0",
+        },
     ]
     return [described[source] for source in sources] + tools
 

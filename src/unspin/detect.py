@@ -84,20 +84,19 @@ class Calibration:
     fast_paragraph: Logistic = Logistic(
         (0.5015, 0.3179, 0.0877, 0.7704, 5.0204, 0.5331, 0.8965, -2.3216, 18.8432)
     )
-    full_document: Logistic = Logistic((3.363, 1.8537, 3.5575, 0.4586, 0.6434, -3.8292, 29.6723))
+    full_document: Logistic = Logistic((3.53, 2.1106, 2.8659, 0.4393, 0.6748, -4.2602, 29.3713))
     full_paragraph: Logistic = Logistic(
         (
-            *(0.694, 0.7132, 0.514, 0.2987, 0.1026, 0.7744),
-            *(2.8732, 0.6713, 3.1489, 0.0971, 0.4473, -3.5118),
-            29.5926,
+            *(0.7214, 0.6748, 0.5877, 0.258, 0.1589, 0.9377),
+            *(3.0296, 0.9721, 2.5671, 0.0821, 0.4261, -4.3325),
+            29.1072,
         )
     )
     # Set on the dev split (466 documents x 6 conditions, classes weighted equally): no clean dev
-    # document reaches 0.95 in the full tier (the highest is 0.946); there, all crude-spun
-    # documents at rate 0.3 and 99% at 0.15 are called spun, but only 52% of phrase-spun ones at
-    # 0.15 (92% at 0.3). The screen alone clears 29% of clean dev documents below 0.014, and
-    # 99.5% of the spun ones (rate 0.15) score above it.
-    threshold: float = 0.95
+    # document reaches 0.96 in the full tier (the highest is 0.952); there, all crude-spun
+    # documents at rate 0.3 and 99% at 0.15 are called spun, but only 53% of phrase-spun ones at
+    # 0.15 (91% at 0.3). The screen alone clears 29% of clean dev documents below 0.014.
+    threshold: float = 0.96
     clear: float = 0.014
 
 

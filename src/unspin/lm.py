@@ -7,9 +7,15 @@ alike, and the decoder happily keeps gibberish. :class:`LanguageModel` therefore
 ``<unk>`` unigram with a wordfreq prior (how common the word is on the web), scaled to the share
 of running text that unseen words take, and keeps KenLM's context backoff around it.
 
+A corpus of a few million words also cannot know which words go together in today's English
+(White House, deep inside, mobile phone). :meth:`LanguageModel.association` adds that from Google
+Web 1T counts (a trillion words of 2006 web text; the top 286k word pairs, as shipped in
+``wordsegment``): how much more often two words stand side by side than chance would have them.
+
 Files in a model directory: ``lm.binary`` (quantized KenLM trie, memory-mapped), ``unigram.marisa``
 (word -> log10 wordfreq frequency, memory-mapped, so queries never import wordfreq, whose load is
-slow) and ``lm.json`` (the build manifest and the constants of the unknown-word model).
+slow), ``webpairs.marisa`` (Web 1T log10 counts of words and word pairs) and ``lm.json`` (the
+build manifest and the constants of the unknown-word and association models).
 """
 
 from __future__ import annotations
@@ -33,9 +39,11 @@ from unspin import corpora, resources, text
 
 BINARY_FILE = "lm.binary"
 PRIOR_FILE = "unigram.marisa"
+PAIRS_FILE = "webpairs.marisa"
 MANIFEST_FILE = "lm.json"
 
 _PRIOR_FORMAT = "<f"
+_ASSOCIATION_LIMIT = 3.0
 _SMASHED_DIGITS = re.compile(r"\d{2,}")  # wordfreq stores "1990" as "0000"
 
 
@@ -111,6 +119,27 @@ def _prior_entries() -> Iterable[tuple[str, float]]:
             yield key, math.log10(frequency)
 
 
+def _web_counts() -> tuple[dict[str, float], dict[str, Any]]:
+    """Web 1T log10 counts keyed ``word`` and ``word word`` (a key never holds two spaces), and
+    the constants :meth:`LanguageModel.association` needs. The lists were lower-cased after
+    counting, so "In the" and "in the" come as two lines: their counts add up."""
+    directory = resources.web_counts_dir()
+    counts: Counter[str] = Counter()
+    for name in ("unigrams.txt", "bigrams.txt"):
+        with (directory / name).open(encoding="utf-8") as handle:
+            for line in handle:
+                key, _, count = line.rstrip("\n").partition("\t")
+                counts[key] += int(count)
+    pairs = [count for key, count in counts.items() if " " in key]
+    constants = {
+        "pairs": len(pairs),
+        "words": len(counts) - len(pairs),
+        "total_log10": math.log10(sum(counts.values()) - sum(pairs)),
+        "pair_threshold_log10": math.log10(min(pairs)),
+    }
+    return {key: math.log10(count) for key, count in counts.items()}, constants
+
+
 def _file_entry(path: Path) -> dict[str, Any]:
     return {"bytes": path.stat().st_size, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
 
@@ -172,12 +201,18 @@ def build(
         priors = dict(_prior_entries())
         trie = marisa_trie.RecordTrie(_PRIOR_FORMAT, ((w, (p,)) for w, p in priors.items()))
         trie.save(str(scratch / PRIOR_FILE))
+        say("writing Web 1T word-pair counts")
+        web_counts, web_pairs = _web_counts()
+        trie = marisa_trie.RecordTrie(_PRIOR_FORMAT, ((k, (v,)) for k, v in web_counts.items()))
+        trie.save(str(scratch / PAIRS_FILE))
         tokens = sum(words.values())
         manifest = {
             "order": order,
             "ngrams": ngrams,
             "pruning": f"lmplz --prune {' '.join(prune)}; trie -q 8 -b 8",
-            "files": {name: _file_entry(scratch / name) for name in (BINARY_FILE, PRIOR_FILE)},
+            "files": {
+                name: _file_entry(scratch / name) for name in (BINARY_FILE, PRIOR_FILE, PAIRS_FILE)
+            },
             "training_text": {
                 "tokens": tokens,
                 "sentences": lines,
@@ -192,13 +227,14 @@ def build(
                 # A word wordfreq does not know either: ten times rarer than its rarest word.
                 "unknown_log10": min(priors.values()) - 1.0,
             },
+            "web_pairs": web_pairs,
             "sources": corpora.training_sources(per_source)
             if documents is None
             else [{"name": name, "tokens": count} for name, count in sorted(per_source.items())],
             "build_seconds": round(time.monotonic() - started, 1),
         }
         (scratch / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
-        for name in (BINARY_FILE, PRIOR_FILE, MANIFEST_FILE):
+        for name in (BINARY_FILE, PRIOR_FILE, PAIRS_FILE, MANIFEST_FILE):
             (scratch / name).replace(out_dir / name)
     say(f"model ready in {manifest['build_seconds']} s")
     return manifest
@@ -213,7 +249,7 @@ class LanguageModel:
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
-        for name in (BINARY_FILE, PRIOR_FILE, MANIFEST_FILE):
+        for name in (BINARY_FILE, PRIOR_FILE, PAIRS_FILE, MANIFEST_FILE):
             if not (self.directory / name).is_file():
                 raise ModelNotFound(
                     f"no language model at {self.directory} ({name} missing); "
@@ -236,6 +272,10 @@ class LanguageModel:
             - self._model.BaseScore(self.null_state(), "<unk>", kenlm.State())
         )
         self._base_score = self._model.BaseScore
+        self._web = marisa_trie.RecordTrie(_PRIOR_FORMAT).mmap(str(self.directory / PAIRS_FILE))
+        web_pairs = self.manifest["web_pairs"]
+        self._web_total: float = web_pairs["total_log10"]
+        self._web_threshold: float = web_pairs["pair_threshold_log10"]
 
     @property
     def order(self) -> int:
@@ -251,6 +291,24 @@ class LanguageModel:
         if found is None and word[:1].isdigit():
             found = self._priors.get(_SMASHED_DIGITS.sub(lambda m: "0" * len(m[0]), word))
         return found[0][0] if found else None
+
+    def association(self, first: str, second: str) -> float:
+        """log10 of how much more often ``first second`` occurs on the web than chance predicts
+        (pointwise mutual information), clipped to [-3, 3]; 0 when either word is unknown.
+
+        Only pairs seen at least ~100,000 times are listed. For an unlisted pair that caps the
+        association: when even the cap is below chance (two very common words, "successful
+        the"), the pair is penalised; otherwise its absence says nothing and it scores 0.
+        """
+        web = self._web
+        found_first, found_second = web.get(first), web.get(second)
+        if found_first is None or found_second is None:
+            return 0.0
+        chance = found_first[0][0] + found_second[0][0] - self._web_total
+        found_pair = web.get(f"{first} {second}")
+        if found_pair is None:
+            return max(min(self._web_threshold - chance, 0.0), -_ASSOCIATION_LIMIT)
+        return max(min(found_pair[0][0] - chance, _ASSOCIATION_LIMIT), -_ASSOCIATION_LIMIT)
 
     def _unknown(self, word: str) -> float:
         """What to add to KenLM's ``<unk>`` score of ``word`` to get its prior-based score."""

@@ -58,6 +58,13 @@ def moby_file() -> Path:
     return _existing(path, "Moby Thesaurus")
 
 
+def web_counts_dir() -> Path:
+    """Google Web 1T unigram and bigram counts (top 333k words, 286k word pairs) inside the
+    ``wordsegment`` package."""
+    path = _override("UNSPIN_WEB_COUNTS_DIR") or _package_dir("wordsegment", "Web 1T counts")
+    return _existing(path / "bigrams.txt", "Web 1T word-pair counts").parent
+
+
 def _node_modules() -> Path:
     return _override("UNSPIN_NODE_MODULES") or Path(sys.prefix) / "node_modules"
 
