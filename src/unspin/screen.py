@@ -43,7 +43,6 @@ CLIP = (-4.0, 6.0)
 # spinner (rates cycle over documents so that the odds are those of a typical mix).
 RATES = (0.15, 0.3, 0.45)
 SPINNERS = ("crude", "phrase", "tortured")
-EVALUATION_GENRES = ("news", "editorial", "reviews", "fiction", "learned")
 """Brown genres the bench evaluates detection on: never part of the screen's training text."""
 
 
@@ -59,9 +58,9 @@ def tokens(text: str) -> Iterator[tuple[str, int, int]]:
 
 def training_documents() -> Iterator[tuple[str, str]]:
     """Brown genres outside press, fiction and learned: varied registers, none evaluated."""
-    from unspin.corpora import brown_documents
+    from unspin.corpora import BROWN_HELDOUT, brown_documents
 
-    return brown_documents(exclude=EVALUATION_GENRES)
+    return brown_documents(exclude=BROWN_HELDOUT)
 
 
 @dataclass
