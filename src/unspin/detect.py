@@ -84,19 +84,19 @@ class Calibration:
     fast_paragraph: Logistic = Logistic(
         (0.5015, 0.3179, 0.0877, 0.7704, 5.0204, 0.5331, 0.8965, -2.3216, 18.8432)
     )
-    full_document: Logistic = Logistic((3.4819, 2.1024, 2.9302, 0.4681, 0.6412, -4.0594, 29.8092))
+    full_document: Logistic = Logistic((3.3104, 2.0392, 2.8696, 0.378, 0.5669, -3.3898, 29.2745))
     full_paragraph: Logistic = Logistic(
         (
-            *(0.7529, 0.702, 0.5617, 0.2215, 0.1792, 1.0074),
-            *(2.9657, 0.9284, 2.6631, 0.1454, 0.3862, -4.2154),
-            29.6104,
+            *(0.7895, 0.593, 0.5817, 0.2607, 0.1361, 0.9818),
+            *(2.7334, 1.1243, 2.4269, 0.0742, 0.3497, -3.6718),
+            29.4051,
         )
     )
     # Set on the dev split (466 documents x 6 conditions, classes weighted equally): no clean dev
-    # document reaches 0.95 in the full tier (the highest is 0.945); there, all crude-spun
-    # documents at rate 0.3 and 99% at 0.15 are called spun, but only 58% of phrase-spun ones at
-    # 0.15 (92% at 0.3). The screen alone clears 29% of clean dev documents below 0.014.
-    threshold: float = 0.95
+    # document reaches 0.91 in the full tier (the highest is 0.905); there, all crude-spun
+    # documents at rate 0.3 and 99.6% at 0.15 are called spun, but only 69% of phrase-spun ones
+    # at 0.15 (95% at 0.3). The screen alone clears 29% of clean dev documents below 0.014.
+    threshold: float = 0.91
     clear: float = 0.014
 
 
