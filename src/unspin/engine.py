@@ -184,6 +184,7 @@ class Restorer:
         self.lm = lm
         self.settings = settings or Settings()
         self._candidates = lru_cache(maxsize=200_000)(self._rank_candidates)
+        self._span = lru_cache(maxsize=500_000)(self._span_options)
         self._scored = lru_cache(maxsize=200_000)(self.lm.scored_words)
         self._unigram = lru_cache(maxsize=200_000)(self._phrase_unigram)
         self._pair = lru_cache(maxsize=500_000)(self.lm.association)
@@ -192,15 +193,14 @@ class Restorer:
         """Originals worth decoding for a surface, most plausible first, with the parts of their
         cost that do not depend on the sentence (cached per surface)."""
         s = self.settings
-        found = self.lexicon.candidates(surface)
-        if not found:
-            return ()
         floor = self._unigram(surface) - s.prior_margin
         kind_weights = dict(s.kind_weights)
         span_tokens = surface.count(" ") + 1
         options = []
-        for candidate in found:
-            if math.log10(candidate.prior) <= floor or _same_word(surface, candidate.original):
+        for candidate in self.lexicon.iter_candidates(surface):
+            if math.log10(candidate.prior) <= floor:
+                break  # candidates come by falling prior: the rest trail by even more
+            if _same_word(surface, candidate.original):
                 continue
             words = tuple(candidate.original.split())
             channel = candidate.channel * kind_weights[candidate.kind]
@@ -211,6 +211,11 @@ class Restorer:
             if len(options) == s.candidates_per_span:
                 break
         return tuple(options)
+
+    def _span_options(self, surface: str) -> tuple[tuple[_Option, ...], bool]:
+        """The options for a span, and whether a longer span starting with it is in the lexicon
+        (if not, the decoder stops growing the span). Cached: both are trie walks."""
+        return self._candidates(surface), self.lexicon.continues(surface)
 
     def _phrase_unigram(self, phrase: str) -> float:
         priors = [self.lm.prior(word) for word in phrase.split()]
@@ -225,17 +230,13 @@ class Restorer:
         for start, token in enumerate(tokens):
             spinnable = False
             if token.kind is Kind.WORD:
+                inner_capital = start > 0 and token.text[:1].isupper()
                 for end in range(start + 1, min(start + MAX_TOKENS, len(tokens)) + 1):
-                    last = tokens[end - 1]
-                    if end > start + 1 and last.kind is not Kind.WORD:
+                    if end > start + 1 and tokens[end - 1].kind is not Kind.WORD:
                         continue
                     surface = " ".join(forms[start:end])
-                    if end > start + 1 and surface not in self.lexicon:
-                        if not self.lexicon.continues(surface):
-                            break
-                        continue
-                    inner_capital = start > 0 and token.text[:1].isupper()
-                    for option in self._candidates(surface):
+                    options, longer = self._span(surface)
+                    for option in options:
                         spinnable = True
                         cost = option.cost - (s.name_penalty if inner_capital else 0.0)
                         if option.content_word and seen.issuperset(option.words):
@@ -252,7 +253,7 @@ class Restorer:
                                 option.scored,
                             )
                         )
-                    if end == start + 1 and not self.lexicon.continues(surface):
+                    if not longer:
                         break
             kept = (forms[start],)
             edges[start].append(

@@ -379,9 +379,16 @@ class Lexicon:
 
     def candidates(self, surface: str) -> list[Candidate]:
         """Originals for a surface in key form (see :func:`normalise`), most likely first."""
+        return list(self.iter_candidates(surface))
+
+    def iter_candidates(self, surface: str) -> Iterator[Candidate]:
+        """:meth:`candidates` one at a time: a surface has up to 40, the decoder wants the first
+        few that pass its filters, and building a candidate costs more than reading its record."""
         restore = self._originals.restore_key
-        return [
-            Candidate(
+        for original_id, source, mask, kind, pos, rank, fanout, tag, channel, prior in sorted(
+            self._surfaces.get(surface, ()), key=lambda record: -record[-1]
+        ):
+            yield Candidate(
                 restore(original_id),
                 _SOURCES[source],
                 _source_set(mask),
@@ -393,10 +400,6 @@ class Lexicon:
                 channel,
                 prior,
             )
-            for original_id, source, mask, kind, pos, rank, fanout, tag, channel, prior in sorted(
-                self._surfaces.get(surface, ()), key=lambda record: -record[-1]
-            )
-        ]
 
 
 # Enum look-ups by value cost a microsecond each; the decoder reads tens of thousands of records.
