@@ -134,3 +134,15 @@ def test_multiword_suggestions_take_the_case_of_each_word():
     assert _match_case("Wall Avenue", "wall street") == "Wall Street"
     assert _match_case("Loss of life", "death") == "Death"
     assert _match_case("NATO", "nato") == "NATO"
+
+
+def test_confidence_terms_are_the_features_and_their_pairwise_products():
+    from unspin.engine import confidence_terms
+
+    terms = confidence_terms([2.0, 3.0, 5.0, 1.0])  # bias last: it pairs with nothing
+    assert terms == [2.0, 3.0, 5.0, 1.0, 4.0, 6.0, 10.0, 9.0, 15.0, 25.0]
+
+
+def test_confidence_weights_of_the_wrong_length_are_refused(unspinner):
+    with pytest.raises(ValueError, match="confidence weights"):
+        unspinner.restorer.with_settings(confidence_weights=(1.0,) * 12)
