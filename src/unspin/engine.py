@@ -197,12 +197,11 @@ class Restorer:
         self.lm = lm
         self.settings = settings or Settings()
         self._confidence_weights = self.settings.confidence_weights or _shipped_confidence_weights()
-        if len(self._confidence_weights) != len(confidence_terms(range(len(self.FEATURES)))):
+        if len(self._confidence_weights) != len(confidence_terms([0.0] * len(self.FEATURES))):
             raise ValueError(
                 f"{len(self._confidence_weights)} confidence weights for "
                 f"{len(self.FEATURES)} features and their pairwise products"
             )
-        self._candidates = lru_cache(maxsize=200_000)(self._rank_candidates)
         self._span = lru_cache(maxsize=500_000)(self._span_options)
         self._scored = lru_cache(maxsize=200_000)(self.lm.scored_words)
         self._unigram = lru_cache(maxsize=200_000)(self._phrase_unigram)
@@ -210,7 +209,7 @@ class Restorer:
 
     def _rank_candidates(self, surface: str) -> tuple[_Option, ...]:
         """Originals worth decoding for a surface, most plausible first, with the parts of their
-        cost that do not depend on the sentence (cached per surface)."""
+        cost that do not depend on the sentence (cached per surface by :meth:`_span_options`)."""
         s = self.settings
         floor = self._unigram(surface) - s.prior_margin
         kind_weights = dict(s.kind_weights)
@@ -234,7 +233,7 @@ class Restorer:
     def _span_options(self, surface: str) -> tuple[tuple[_Option, ...], bool]:
         """The options for a span, and whether a longer span starting with it is in the lexicon
         (if not, the decoder stops growing the span). Cached: both are trie walks."""
-        return self._candidates(surface), self.lexicon.continues(surface)
+        return self._rank_candidates(surface), self.lexicon.continues(surface)
 
     def _phrase_unigram(self, phrase: str) -> float:
         priors = [self.lm.prior(word) for word in phrase.split()]
