@@ -241,7 +241,7 @@ def _fit_confidence(
     """The restorer's confidence model and the threshold that keeps false changes on target."""
     features, y, untouched = labelled_changes(restorer, documents, args.seed)
     x = np.array([confidence_terms(row) for row in features])
-    # A little more shrinkage than the default: 78 terms, many of them strongly correlated.
+    # A little more shrinkage than the default: 66 terms, many of them strongly correlated.
     weights = fit_logistic(x, y, l2=1.0, steps=200)
     confidence = 1.0 / (1.0 + np.exp(-(x @ weights)))
     # Smallest threshold whose wrong changes stay within the target share of untouched words.
