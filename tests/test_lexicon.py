@@ -63,3 +63,10 @@ def test_normalise_matches_the_tokenizer():
 def test_missing_files_raise(tmp_path):
     with pytest.raises(FileNotFoundError, match="lexicon file missing"):
         Lexicon(tmp_path)
+
+
+def test_candidates_one_at_a_time_are_the_listed_ones_in_order(lexicon):
+    listed = lexicon.candidates("successful")
+    assert len(listed) > 1
+    assert list(lexicon.iter_candidates("successful")) == listed
+    assert list(lexicon.iter_candidates("zxqvw")) == []
