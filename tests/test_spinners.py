@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 
 import lemminflect
 import pytest
@@ -58,8 +60,21 @@ def test_rate_zero_changes_nothing_and_rate_orders_the_amount(name: str) -> None
 
 
 def test_rate_is_the_fraction_of_eligible_words() -> None:
-    result = spin(TEXT, "crude", 0.3, seed=5)
-    assert abs(len(result.edits) - round(0.3 * result.eligible_words)) <= 1
+    text = " ".join([TEXT] * 3)  # every word type three times or more
+    for seed in range(5):
+        result = spin(text, "crude", 0.3, seed=seed)
+        largest_type = max(Counter(e.original.lower() for e in result.edits).values())
+        assert abs(len(result.edits) - 0.3 * result.eligible_words) <= largest_type
+
+
+def test_a_swapped_word_is_swapped_wherever_it_occurs() -> None:
+    for name in ("crude", "phrase"):
+        result = spin(" ".join([TEXT] * 3), name, 0.3, seed=6)
+        swapped = Counter(e.original for e in result.edits if " " not in e.original)
+        assert swapped
+        for word, count in swapped.items():
+            occurrences = len(re.findall(rf"(?<![\w-]){re.escape(word)}(?![\w-])", result.original))
+            assert count == occurrences, word
 
 
 def test_a_word_is_mapped_the_same_way_throughout() -> None:

@@ -16,7 +16,8 @@ Every spinner is deterministic given ``seed``, substitutes the fraction ``rate``
 could substitute, and can be restricted to some thesauri (``sources``) so that the bench can
 measure a restorer whose dictionary differs from the spinner's. A word is mapped the same way
 every time within a given seed, as a spinner's dictionary does (in -> successful throughout seed
-a); which occurrences get swapped is drawn per document.
+a); which words the dictionary covers is drawn per document, and a covered word is swapped
+wherever it occurs, as in both samples.
 """
 
 from __future__ import annotations
@@ -535,17 +536,26 @@ _SLOTTERS: dict[str, Callable[[str, Thesaurus], list[_Slot]]] = {
 
 
 def _select(slots: list[_Slot], rate: float, rng: random.Random) -> list[_Slot]:
-    """A random set of slots covering ``rate`` of the eligible words, in text order."""
-    target = round(rate * sum(slot.words for slot in slots))
-    order = list(range(len(slots)))
-    rng.shuffle(order)
-    chosen = []
+    """Whole word types at random, covering about ``rate`` of the eligible words, in text order.
+
+    A spinner's dictionary has an entry for a word or not, and applies it wherever the word
+    occurs: in the samples, in -> successful 22 times out of 23 and said -> stated 17 out of 17.
+    So the draw is over types (a slot's keys), and every occurrence of a drawn type is taken. A
+    type joins only if it brings the covered count closer to the target.
+    """
+    occurrences: dict[tuple[str, ...], list[int]] = {}
+    for index, slot in enumerate(slots):
+        occurrences.setdefault(tuple(part.key for part in slot.parts), []).append(index)
+    types = list(occurrences.values())
+    rng.shuffle(types)
+    target = rate * sum(slot.words for slot in slots)
+    chosen: list[int] = []
     covered = 0
-    for index in order:
-        if covered >= target:
-            break
-        chosen.append(index)
-        covered += slots[index].words
+    for indices in types:
+        words = sum(slots[index].words for index in indices)
+        if abs(covered + words - target) < abs(covered - target):
+            chosen += indices
+            covered += words
     return [slots[index] for index in sorted(chosen)]
 
 
@@ -566,7 +576,8 @@ def spin(
     """Spin ``text`` with the named spinner; the result carries the exact edit map.
 
     ``rate`` is the fraction of eligible tokens (those the spinner has a substitute for) to
-    replace; ``sources`` restricts the thesauri (default: :data:`DEFAULT_SOURCES`).
+    replace, reached by whole word types (see :func:`_select`); ``sources`` restricts the
+    thesauri (default: :data:`DEFAULT_SOURCES`).
     """
     if spinner not in _SLOTTERS:
         raise ValueError(f"unknown spinner {spinner!r}; choose one of {', '.join(SPINNERS)}")
