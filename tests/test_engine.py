@@ -146,3 +146,18 @@ def test_confidence_terms_are_the_features_and_their_pairwise_products():
 def test_confidence_weights_of_the_wrong_length_are_refused(unspinner):
     with pytest.raises(ValueError, match="confidence weights"):
         unspinner.restorer.with_settings(confidence_weights=(1.0,) * 12)
+
+
+def test_other_occurrences_of_a_surface_lend_it_their_evidence(unspinner):
+    # Spinners swap a word wherever it occurs (said -> stated throughout sample b): the language
+    # model's evidence at the other occurrences counts towards each one.
+    text = (
+        "Officials stated on Tuesday that the talks would go on. The minister stated that the"
+        " plan was ready. Police stated that two men were held overnight."
+    )
+    _, _, rate = unspinner.restorer.best_paths(text)
+    pooled = {(e.surface, e.candidate.original): v for e, v in rate.pooled.items()}
+    assert pooled[("stated", "said")] > 0
+    assert all(text.lower().count(surface) >= 2 for surface, _ in pooled)
+    _, _, alone = unspinner.restorer.with_settings(pooled_weight=0.0).best_paths(text)
+    assert not any(alone.pooled.values())
