@@ -540,7 +540,8 @@ class _Lattice:
 
 class _RateCosts:
     """log10 costs of restoring a span and of keeping a spinnable word, at one spin rate, and
-    the bonus for a restoration repeated elsewhere in the document."""
+    the bonuses for a restoration the first pass made elsewhere in the document (``repeated``)
+    and for the evidence at the other occurrences of its surface (``pooled``, per edge)."""
 
     __slots__ = ("bonus", "keep", "pooled", "repeated", "spun")
 
