@@ -161,3 +161,15 @@ def test_other_occurrences_of_a_surface_lend_it_their_evidence(unspinner):
     assert all(text.lower().count(surface) >= 2 for surface, _ in pooled)
     _, _, alone = unspinner.restorer.with_settings(pooled_weight=0.0).best_paths(text)
     assert not any(alone.pooled.values())
+
+
+def test_an_unspinner_can_carry_other_decoder_settings(data_dir):
+    # How calibration starts from blank confidence weights when the feature list has changed.
+    from unspin.api import Unspinner
+    from unspin.engine import Restorer, Settings, confidence_terms
+
+    blank = len(confidence_terms([0.0] * len(Restorer.FEATURES))) * (0.0,)
+    unspinner = Unspinner(data_dir, Settings(confidence_weights=blank))
+    text = "Officials stated on Tuesday that the talks would go on at the White Home."
+    confidences = {c.confidence for c in unspinner.restore(text, min_confidence=0.0).changes}
+    assert confidences == {0.5}  # logistic of a zero score

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from unspin import data
-from unspin.engine import Restorer
+from unspin.engine import Restorer, Settings
 from unspin.lexicon import Lexicon
 from unspin.lm import LanguageModel
 from unspin.report import Restoration, Verdict
@@ -17,11 +17,12 @@ from unspin.screen import Screen
 class Unspinner:
     """Restore and check text against one built data directory."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, settings: Settings | None = None) -> None:
+        """``settings``: decoder knobs other than the shipped ones (see bench/calibrate.py)."""
         self.directory = directory or data.default_dir()
         self.manifest = data.read_manifest(self.directory)
         self.version = self.manifest["data_version"]
-        self.restorer = Restorer(Lexicon(self.directory), LanguageModel(self.directory))
+        self.restorer = Restorer(Lexicon(self.directory), LanguageModel(self.directory), settings)
 
     def restore(
         self, text: str, min_confidence: float | None = None, rescore: str | None = None
