@@ -166,9 +166,9 @@ def test_other_occurrences_of_a_surface_lend_it_their_evidence(unspinner):
 def test_an_unspinner_can_carry_other_decoder_settings(data_dir):
     # How calibration starts from blank confidence weights when the feature list has changed.
     from unspin.api import Unspinner
-    from unspin.engine import Restorer, Settings, confidence_terms
+    from unspin.engine import Restorer, Settings
 
-    blank = len(confidence_terms([0.0] * len(Restorer.FEATURES))) * (0.0,)
+    blank = Restorer.CONFIDENCE_TERMS * (0.0,)
     unspinner = Unspinner(data_dir, Settings(confidence_weights=blank))
     text = "Officials stated on Tuesday that the talks would go on at the White Home."
     confidences = {c.confidence for c in unspinner.restore(text, min_confidence=0.0).changes}

@@ -203,7 +203,7 @@ class Restorer:
         self.lm = lm
         self.settings = settings or Settings()
         self._confidence_weights = self.settings.confidence_weights or _shipped_confidence_weights()
-        if len(self._confidence_weights) != len(confidence_terms([0.0] * len(self.FEATURES))):
+        if len(self._confidence_weights) != self.CONFIDENCE_TERMS:
             raise ValueError(
                 f"{len(self._confidence_weights)} confidence weights for "
                 f"{len(self.FEATURES)} features and their pairwise products"
@@ -383,6 +383,7 @@ class Restorer:
         "pair_evidence",
         "bias",
     )
+    CONFIDENCE_TERMS = len(confidence_terms([0.0] * len(FEATURES)))  # weights the model needs
 
     def change_features(
         self,

@@ -241,7 +241,7 @@ def _fit_confidence(
     """The restorer's confidence model and the threshold that keeps false changes on target."""
     features, y, untouched = labelled_changes(restorer, documents, args.seed)
     x = np.array([confidence_terms(row) for row in features])
-    # A little more shrinkage than the default: 66 terms, many of them strongly correlated.
+    # More shrinkage than the default: one weight per term, many terms strongly correlated.
     weights = fit_logistic(x, y, l2=1.0, steps=200)
     confidence = 1.0 / (1.0 + np.exp(-(x @ weights)))
     # Smallest threshold whose wrong changes stay within the target share of untouched words.
@@ -298,7 +298,7 @@ def main() -> None:
 
     # The confidence fit reads only the features of each change, so it starts from blank weights:
     # it then works even when the shipped model no longer matches the engine's feature list.
-    blank = len(confidence_terms([0.0] * len(Restorer.FEATURES))) * (0.0,)
+    blank = Restorer.CONFIDENCE_TERMS * (0.0,)
     unspinner = Unspinner(
         settings=None if args.detection_only else Settings(confidence_weights=blank)
     )
