@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from unspin.corpora import BROWN_PRESS, bbc_documents, brown_documents, sotu_documents
+from unspin.engine import _same_word
 from unspin.report import apply_changes
 
 # (spun, {found: expected original}) — hand-made in the style of each spinner family.
@@ -173,3 +174,19 @@ def test_an_unspinner_can_carry_other_decoder_settings(data_dir):
     text = "Officials stated on Tuesday that the talks would go on at the White Home."
     confidences = {c.confidence for c in unspinner.restore(text, min_confidence=0.0).changes}
     assert confidences == {0.5}  # logistic of a zero score
+
+
+@pytest.mark.parametrize(
+    ("surface", "original", "same"),
+    [
+        ("reasons", "reason", True),
+        ("higher", "high", True),
+        ("stopped", "stop", True),
+        ("organisation", "organization", True),
+        ("production", "product", False),  # a derivation: spinners make this swap
+        ("totality", "total", False),
+        ("drouth", "drought", False),
+    ],
+)
+def test_only_inflections_and_spellings_count_as_the_same_word(surface, original, same):
+    assert _same_word(surface, original) is same

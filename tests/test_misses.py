@@ -6,7 +6,9 @@ from unspin.bench.misses import analyse
 
 CAUSES = {
     "right original on the path, below the threshold",
-    "original pruned by the decoder",
+    "original pruned by the decoder: same-word filter",
+    "original pruned by the decoder: prior margin",
+    "original pruned by the decoder: ranked below the top 6",
     "model prefers the surface",
     "model prefers another original",
     "search error (beam chose the surface)",

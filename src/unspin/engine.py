@@ -158,10 +158,16 @@ def _american(word: str) -> str:
     return word
 
 
+_INFLECTIONS = frozenset(
+    {"", "s", "es", "d", "ed", "ing", "r", "er", "st", "est", "e", "y", "ies", "ied"}
+)
+
+
 def _same_word(surface: str, original: str) -> bool:
     """Spelling variants and inflections of one word (organisation/organization, reasons/reason,
-    higher/high) are listed as related by thesauri but make poor restorations: a small LM trained
-    on American text would otherwise "correct" British spelling and number agreement."""
+    higher/high, stopped/stop) are listed as related by thesauri but make poor restorations: a
+    small LM trained on American text would otherwise "correct" British spelling and number
+    agreement. Derivations are not the same word: spinners do turn production into product."""
     if surface == original or _american(surface) == _american(original):
         return True
     if " " in surface or " " in original:
@@ -170,7 +176,14 @@ def _same_word(surface: str, original: str) -> bool:
     common = 0
     while common < shorter and surface[common] == original[common]:
         common += 1
-    return common >= max(4, shorter - 2)
+    if common < 3:
+        return False
+    stem = surface[:common]
+
+    def inflection(rest: str) -> bool:
+        return rest in _INFLECTIONS or (rest[:1] == stem[-1] and rest[1:] in _INFLECTIONS)
+
+    return inflection(surface[common:]) and inflection(original[common:])
 
 
 CONFIDENCE_MODEL = Path(__file__).with_name("confidence.json")

@@ -15,12 +15,14 @@ Run ``python -m unspin.bench.misses crude 0.35`` (options: ``--misses``, ``--see
 from __future__ import annotations
 
 import argparse
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
 import unspin
 from unspin.bench.spinners import SPINNERS, spin
 from unspin.corpora import bbc_documents
+from unspin.engine import _same_word
 from unspin.lexicon import normalise
 
 
@@ -45,7 +47,7 @@ def _cause(restorer, lattice, best, rate, changes, edit) -> str:
         if e.end == end and e.candidate is not None and e.candidate.original == original
     ]
     if not right:
-        return "original pruned by the decoder"
+        return f"original pruned by the decoder: {_pruned_by(restorer, surface, original)}"
     covering = [i for i, e in enumerate(best) if e.start < end and e.end > start]
     first, last = covering[0], covering[-1]
     if best[first].start != start or best[last].end != end:
@@ -54,6 +56,25 @@ def _cause(restorer, lattice, best, rate, changes, edit) -> str:
     found_better = restorer._path_score(oracle, rate)[0] > restorer._path_score(best, rate)[0]
     chosen = "another original" if change is not None else "the surface"
     return f"search error (beam chose {chosen})" if found_better else f"model prefers {chosen}"
+
+
+def _pruned_by(restorer, surface: str, original: str) -> str:
+    """Which of the decoder's three cuts (see ``Restorer._rank_candidates``) dropped a pair."""
+    if _same_word(surface, original):
+        return "same-word filter"
+    settings = restorer.settings
+    floor = restorer._unigram(surface) - settings.prior_margin
+    kept = 0
+    for candidate in restorer.lexicon.iter_candidates(surface):
+        if candidate.original == original:
+            break
+        if math.log10(candidate.prior) > floor and not _same_word(surface, candidate.original):
+            kept += 1
+    if math.log10(candidate.prior) <= floor:
+        return "prior margin"
+    if kept >= settings.candidates_per_span:
+        return f"ranked below the top {settings.candidates_per_span}"
+    return "unexplained"
 
 
 def _edit_causes(restorer, spinner: str, rate: float, seed: int) -> Iterator[tuple[object, str]]:
