@@ -21,8 +21,11 @@ def test_training_documents_exclude_evaluated_brown_genres(training_ids: list[st
     assert len(press) == 88  # categories A-C: 44 news, 27 editorial, 17 reviews
     assert len(heldout) == 88 + 29 + 80  # and K general fiction, J learned
     assert brown and not brown & heldout
-    assert {corpora.brown_category(file_id) for file_id in brown}.isdisjoint(corpora.BROWN_HELDOUT)
-    assert len(brown) + len(heldout) == 500
+    kept_out = {*corpora.BROWN_HELDOUT, *corpora.BROWN_DEV}
+    assert {corpora.brown_category(file_id) for file_id in brown}.isdisjoint(kept_out)
+    dev = {file_id for file_id, _ in corpora.brown_documents(corpora.BROWN_DEV)}
+    assert len(dev) == 30 + 36  # H government, E hobbies: where detection is calibrated
+    assert len(brown) + len(heldout) + len(dev) == 500
 
 
 def test_training_documents_exclude_heldout_and_bbc(training_ids: list[str]) -> None:

@@ -80,25 +80,28 @@ class Calibration:
     ``auto`` tier trusts the screen's "clean" without running the restorer.
     """
 
-    fast_document: Logistic = Logistic((4.0237, 1.1474, 0.8105, -0.9383, 17.1136))
+    fast_document: Logistic = Logistic((3.2891, 1.644, 0.4935, -0.8144, 15.9922))
     fast_paragraph: Logistic = Logistic(
-        (0.5147, 0.1711, 0.1822, 0.8792, 3.3525, 1.2253, 0.5429, -0.9846, 19.3655)
+        (0.4277, 0.3123, 0.1377, 1.2267, 2.6791, 1.1705, 0.3139, -1.0286, 17.2557)
     )
-    full_document: Logistic = Logistic((3.1913, 1.4094, 1.9388, 0.4031, 0.7273, -2.6135, 25.0311))
+    full_document: Logistic = Logistic((2.6366, 1.3846, 2.3967, 1.0533, 0.232, -3.4796, 21.103))
     full_paragraph: Logistic = Logistic(
         (
-            *(0.7639, 0.3803, 0.4718, 0.146, 0.2791, 0.7211),
-            *(2.8128, 0.8223, 1.0997, 0.5082, 0.3095, -2.9504),
-            25.2719,
+            *(0.5674, 0.5758, 0.4119, 0.3116, 0.0625, 1.0325),
+            *(1.4438, 0.6468, 1.5164, 0.5329, 0.1035, -2.9776),
+            19.1686,
         )
     )
-    # Set on the dev split (466 documents x 6 conditions, classes weighted equally): no clean dev
-    # document of 300 words or more reaches 0.94 in the full tier (the highest is 0.937; two
-    # shorter ones do); there, 98.7% of crude-spun documents at rate 0.15 and all at 0.3 are
-    # called spun, but only 54% of phrase-spun ones at 0.15 (94% at 0.3). The screen alone
-    # clears 28% of clean dev documents below 0.015.
-    threshold: float = 0.94
-    clear: float = 0.015
+    # Set on the dev split (735 documents x 6 conditions, classes weighted equally): no clean dev
+    # document of 300 words or more reaches 0.97 in the full tier (the highest, 0.965, is a
+    # Brown government report on helium thermometry, where the language model would rather read
+    # "he"; two shorter ones do). There, 97.8% of crude-spun documents at rate 0.15 and all at 0.3
+    # are called spun, but only 34% of phrase-spun ones at 0.15 (88% at 0.3). With news and
+    # speech alone as clean dev text the threshold was 0.94 (54% at 0.15), and 15 of 411 clean
+    # Brown learned documents were called spun. The screen alone clears 22% of clean dev
+    # documents below 0.016.
+    threshold: float = 0.97
+    clear: float = 0.016
 
 
 CALIBRATION = Calibration()

@@ -57,10 +57,11 @@ def tokens(text: str) -> Iterator[tuple[str, int, int]]:
 
 
 def training_documents() -> Iterator[tuple[str, str]]:
-    """Brown genres outside press, fiction and learned: varied registers, none evaluated."""
-    from unspin.corpora import BROWN_HELDOUT, brown_documents
+    """Brown genres outside press, fiction and learned (evaluated) and the dev genres (where
+    detection is calibrated): varied registers."""
+    from unspin.corpora import BROWN_DEV, BROWN_HELDOUT, brown_documents
 
-    return brown_documents(exclude=BROWN_HELDOUT)
+    return brown_documents(exclude=(*BROWN_HELDOUT, *BROWN_DEV))
 
 
 @dataclass
