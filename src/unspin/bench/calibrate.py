@@ -211,12 +211,12 @@ def fit_detection(unspinner, documents: list[tuple[str, str]], seed: int) -> dic
     # The threshold clears every clean dev document of the length the detection targets are set
     # for (300 words): one short article with a single confident change would otherwise set it.
     judged = clean & (np.array(data["doc_words"]) >= DOCUMENT_WORDS)
-    threshold = float(np.ceil(max(0.5, full[judged].max() + 1e-4) * 100) / 100)
+    threshold = min(float(np.ceil(max(0.5, full[judged].max() + 1e-4) * 100) / 100), 0.99)
     spun_low = np.array(
         [c.split("/")[1] == "0.15" and c.endswith("all") for c in data["condition"]]
     )
     clear = float(np.floor(np.quantile(probabilities["fast_doc"][spun_low], 0.005) * 1000) / 1000)
-    fitted["threshold"] = min(threshold, 0.99)
+    fitted["threshold"] = threshold
     fitted["clear"] = clear
     conditions = np.array(data["condition"])
     fitted["dev"] = {
