@@ -160,7 +160,7 @@ def measure(documents: int, seed: int) -> dict[str, Any]:
         "weights": dict(zip(FEATURES, rescorer.settings.weights, strict=True)),
         "model_load_seconds": round(load_seconds, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "how": "one process, one core (taskset -c 1), torch with one thread",
+        "how": "one process pinned to one core (taskset), torch with one thread",
         "conditions": rows,
     }
 
