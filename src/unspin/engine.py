@@ -178,12 +178,14 @@ def _same_word(surface: str, original: str) -> bool:
         common += 1
     if common < 3:
         return False
-    stem = surface[:common]
+    last = surface[common - 1]
+    return _inflection(surface[common:], last) and _inflection(original[common:], last)
 
-    def inflection(rest: str) -> bool:
-        return rest in _INFLECTIONS or (rest[:1] == stem[-1] and rest[1:] in _INFLECTIONS)
 
-    return inflection(surface[common:]) and inflection(original[common:])
+def _inflection(ending: str, stem_end: str) -> bool:
+    """Whether what follows a shared stem is an inflection, allowing a doubled final consonant
+    (stop + ped)."""
+    return ending in _INFLECTIONS or (ending[:1] == stem_end and ending[1:] in _INFLECTIONS)
 
 
 CONFIDENCE_MODEL = Path(__file__).with_name("confidence.json")
