@@ -18,6 +18,7 @@ from rich.text import Text
 from unspin.report import Restoration, Verdict
 
 app = typer.Typer(
+    rich_markup_mode="markdown",  # reflows docstring paragraphs to the terminal width
     help="Find, explain and undo machine-spun text.\n\n"
     "Spinners swap words for thesaurus synonyms (in -> successful, House -> Home, death -> loss of"
     " life). `unspin restore` puts the original words back, `unspin check` says whether a text"
@@ -26,7 +27,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-data_app = typer.Typer(help="Build and inspect the data unspin needs (lexicon, language model).")
+data_app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Build and inspect the data unspin needs (lexicon, language model).",
+)
 app.add_typer(data_app, name="data")
 
 EXIT_CLEAN, EXIT_SPUN, EXIT_ERROR = 0, 1, 2

@@ -45,7 +45,7 @@ def bench(
         ),
     ] = "quick",
     out: Annotated[
-        Path, typer.Option("--out", help="Directory for <date>-<suite>.md, .json and .png.")
+        Path, typer.Option("--out", help="Directory for `<date>-<suite>.md`, `.json` and `.png`.")
     ] = Path("bench/results"),
     seed: Annotated[int, typer.Option(help="Seed for document sampling and the spinners.")] = 13,
     baseline: Annotated[
@@ -65,9 +65,9 @@ def bench(
     phrase thesaurus, tortured technical terms), restores them, and scores the result against the
     spinners' exact edit maps: edit recall, change precision, false changes, WER before/after;
     then detection (ROC-AUC, F1 and false-positive rate at the shipped threshold, calibration) on
-    spun and never-spun text, and speed and memory. Writes bench/results/<date>-<suite>.md, .json
-    and a plot, headed by a signature line (data version, commit, seed, corpus sizes) that says
-    exactly what was measured. Progress goes to stderr; --json prints the results on stdout.
+    spun and never-spun text, and speed and memory. Writes `bench/results/<date>-<suite>.md`,
+    `.json` and a plot, headed by a signature line (data version, commit, seed, corpus sizes) that
+    says exactly what was measured. Progress goes to stderr; --json prints the results on stdout.
     """
     # Throughput is reported for one core: keep numeric libraries from spawning thread pools.
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):

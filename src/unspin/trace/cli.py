@@ -148,7 +148,9 @@ def cluster_command(
 
 def register(app: typer.Typer) -> None:
     """Add ``index add``, ``trace`` and ``cluster`` to the main ``unspin`` command."""
-    index_app = typer.Typer(help="Build an index of documents to trace spun copies to.")
+    index_app = typer.Typer(
+        rich_markup_mode="markdown", help="Build an index of documents to trace spun copies to."
+    )
     index_app.command("add")(friendly_errors(index_add))
     app.add_typer(index_app, name="index")
     app.command("trace")(friendly_errors(trace_command))
