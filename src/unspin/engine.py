@@ -343,31 +343,45 @@ class Restorer:
             final = final[3]
         return path[::-1]
 
-    def _path_score(self, path: Sequence[_Edge], rate: _RateCosts) -> tuple[float, float, float]:
-        """(total score, LM part, web word-pair association) of a path, for comparing a change
-        against undoing it. The association is left out of decoding (on the dev split it moved
-        no edit onto the best path) but sharpens the confidence of the changes made."""
+    def _path_score(self, path: Sequence[_Edge], rate: _RateCosts) -> float:
+        """The decoder's score of a whole path, for error analysis (bench/misses.py)."""
         words = [word for edge in path for word in edge.words]
-        lm_score = self.lm.score(words)
-        pairs = sum(map(self._pair, ["<s>", *words], words))
-        return lm_score + sum(edge.cost + rate.of(edge) for edge in path), lm_score, pairs
+        return self.lm.score(words) + sum(edge.cost + rate.of(edge) for edge in path)
 
     def _changes(
         self, source: str, lattice: _Lattice, path: list[_Edge], rate: _RateCosts
     ) -> list[tuple[Change, tuple[float, ...]]]:
-        """Each change on the best path, scored against the same path with it undone."""
-        best_total, best_lm, best_pairs = self._path_score(path, rate)
+        """Each change on the best path, scored against the same path with it undone.
+
+        Undoing one change alters only the LM's steps over its span and the few words after it
+        that can still see the span, so only that window is scored: the rest of the sentence
+        cancels out of the difference. The web word-pair association is left out of decoding (on
+        the dev split it moved no edit onto the best path) but sharpens the confidence."""
+        words = [word for edge in path for word in edge.words]
+        reach = self.lm.order - 1  # words of history the LM conditions on
         changes = []
-        for index, edge in enumerate(path):
+        first = 0  # index in ``words`` of the current edge's first word
+        for edge in path:
+            last = first + len(edge.words)
             if edge.candidate is None:
+                first = last
                 continue
             undone = [lattice.edges[i][-1] for i in range(edge.start, edge.end)]
-            total, lm_score, pairs = self._path_score(
-                [*path[:index], *undone, *path[index + 1 :]], rate
+            kept = [word for other in undone for word in other.words]
+            bos = first <= reach
+            before = words[max(first - reach, 0) : first]
+            after = words[last : last + reach]
+            eos = last + reach >= len(words)
+            lm_gain = self.lm.score([*before, *edge.words, *after], bos, eos) - self.lm.score(
+                [*before, *kept, *after], bos, eos
             )
-            features = self.change_features(
-                edge, best_total - total, best_pairs - pairs, lattice, rate
+            left = [words[first - 1] if first else "<s>"]
+            right = words[last : last + 1]
+            pair_gain = self._pairs([*left, *edge.words, *right]) - self._pairs(
+                [*left, *kept, *right]
             )
+            cost_gain = edge.cost + rate.of(edge) - sum(u.cost + rate.of(u) for u in undone)
+            features = self.change_features(edge, lm_gain + cost_gain, pair_gain, lattice, rate)
             score = sum(
                 w * x
                 for w, x in zip(self._confidence_weights, confidence_terms(features), strict=True)
@@ -376,13 +390,18 @@ class Restorer:
             start, end = lattice.tokens[edge.start].start, lattice.tokens[edge.end - 1].end
             found = source[start:end]
             reason = edge.candidate.explain(" ".join(lattice.forms[edge.start : edge.end]))
-            ratio = 10 ** (best_lm - lm_score)
+            ratio = 10**lm_gain
             if ratio >= 1.5:
                 reason += f"; sentence likelihood ×{ratio:,.0f}"
             suggestion = _match_case(found, edge.candidate.original)
             change = Change(start, end, found, suggestion, round(confidence, 4), reason)
             changes.append((change, features))
+            first = last
         return changes
+
+    def _pairs(self, words: Sequence[str]) -> float:
+        """Summed web association of each adjacent pair of ``words``."""
+        return sum(map(self._pair, words, words[1:]))
 
     FEATURES = (
         "evidence",

@@ -53,7 +53,7 @@ def _cause(restorer, lattice, best, rate, changes, edit) -> str:
     if best[first].start != start or best[last].end != end:
         return "overlaps another multiword choice"
     oracle = [*best[:first], right[0], *best[last + 1 :]]
-    found_better = restorer._path_score(oracle, rate)[0] > restorer._path_score(best, rate)[0]
+    found_better = restorer._path_score(oracle, rate) > restorer._path_score(best, rate)
     chosen = "another original" if change is not None else "the surface"
     return f"search error (beam chose {chosen})" if found_better else f"model prefers {chosen}"
 
