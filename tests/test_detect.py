@@ -15,7 +15,8 @@ from unspin.bench.austen import austen_documents
 from unspin.bench.detection import chunks
 from unspin.bench.spinners import spin
 from unspin.corpora import BROWN_PRESS, bbc_documents, brown_documents, sotu_documents
-from unspin.detect import CALIBRATION, Logistic
+from unspin.detect import CALIBRATION, Evidence, Logistic
+from unspin.report import Change
 
 GENRES = {
     "bbc": lambda: bbc_documents("test"),
@@ -137,6 +138,21 @@ def test_probability_grows_with_every_feature():
     assert curve.probability((1.0, 0.0)) < curve.probability((1.0, 1.0))
     assert 0.0 < curve.probability((-100.0, -100.0)) < 0.01
     assert 0.0 < CALIBRATION.clear < CALIBRATION.threshold < 1.0
+
+
+def test_a_repeated_change_is_one_type_of_evidence():
+    # Six helium -> he changes in a report on helium are one piece of evidence, not six.
+    helium = [Change(10 * i, 10 * i + 6, "helium", "he", 0.99, "") for i in range(6)]
+    spread = [Change(10 * i, 10 * i + 6, f"word{i}", "in", 0.99, "") for i in range(6)]
+    repeated, varied = Evidence.of(300, helium), Evidence.of(300, spread)
+    assert repeated.sure_rate == varied.sure_rate == 6 / 300
+    assert repeated.sure_type_rate == 1 / 300 and varied.sure_type_rate == 6 / 300
+    assert repeated.type_rate < varied.type_rate
+
+
+def test_curves_refuse_the_wrong_number_of_features():
+    with pytest.raises(ValueError):
+        Logistic((1.0, 2.0, -3.0)).probability((1.0,))
 
 
 def test_check_exit_code_is_one_for_spun_text(data_dir, tmp_path):

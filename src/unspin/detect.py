@@ -35,21 +35,46 @@ SURE = 0.97  # a restorer change this confident is almost never made in clean te
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """What the detector reads off the restorer for a stretch of text."""
+    """What the detector reads off the restorer for a stretch of text.
+
+    Each rate is counted twice: over changes, and over distinct changes (the same found text
+    restored to the same word). A spinner spreads its swaps over many word types, while clean
+    technical prose repeats its own terms: a report on liquid helium gives six confident
+    helium -> he changes, one type. On the dev split, counting both lets the threshold clear
+    every clean document at 0.96 instead of 0.97, and calls 41% of phrase-spun documents at rate
+    0.15 spun instead of 34%.
+    """
 
     words: int
     change_rate: float  # summed change confidences per word: the expected share of spun words
     sure_rate: float  # near-certain changes per word
+    type_rate: float  # summed confidences of distinct changes (the most confident of each) per word
+    sure_type_rate: float  # distinct near-certain changes per word
 
     @classmethod
-    def of(cls, words: int, confidences: Sequence[float]) -> Evidence:
+    def of(cls, words: int, changes: Sequence[Change]) -> Evidence:
         if not words:
-            return cls(0, 0.0, 0.0)
-        sure = sum(c >= SURE for c in confidences)
-        return cls(words, sum(confidences) / words, sure / words)
+            return cls(0, 0.0, 0.0, 0.0, 0.0)
+        confidences = [c.confidence for c in changes]
+        by_type: dict[tuple[str, str], float] = {}
+        for c in changes:
+            key = (c.found.lower(), c.suggestion.lower())
+            by_type[key] = max(by_type.get(key, 0.0), c.confidence)
+        return cls(
+            words,
+            sum(confidences) / words,
+            sum(c >= SURE for c in confidences) / words,
+            sum(by_type.values()) / words,
+            sum(c >= SURE for c in by_type.values()) / words,
+        )
 
-    def features(self) -> tuple[float, float]:
-        return (math.log(self.change_rate + 1e-4), math.log(self.sure_rate + 1e-3))
+    def features(self) -> tuple[float, float, float, float]:
+        return (
+            math.log(self.change_rate + 1e-4),
+            math.log(self.sure_rate + 1e-3),
+            math.log(self.type_rate + 1e-4),
+            math.log(self.sure_type_rate + 1e-3),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +84,9 @@ class Logistic:
     weights: tuple[float, ...]
 
     def probability(self, features: Sequence[float]) -> float:
-        score = self.weights[-1] + sum(w * x for w, x in zip(self.weights, features, strict=False))
+        score = self.weights[-1] + sum(
+            w * x for w, x in zip(self.weights[:-1], features, strict=True)
+        )
         return 1.0 / (1.0 + math.exp(-max(min(score, 50.0), -50.0)))
 
 
@@ -84,23 +111,25 @@ class Calibration:
     fast_paragraph: Logistic = Logistic(
         (0.4277, 0.3123, 0.1377, 1.2267, 2.6791, 1.1705, 0.3139, -1.0286, 17.2557)
     )
-    full_document: Logistic = Logistic((2.6366, 1.3846, 2.3967, 1.0533, 0.232, -3.4796, 21.103))
+    full_document: Logistic = Logistic(
+        (-0.7452, 0.548, 4.2878, 0.9329, 2.4418, 1.0134, 0.1243, -2.8938, 27.2965)
+    )
     full_paragraph: Logistic = Logistic(
         (
-            *(0.5674, 0.5758, 0.4119, 0.3116, 0.0625, 1.0325),
-            *(1.4438, 0.6468, 1.5164, 0.5329, 0.1035, -2.9776),
-            19.1686,
+            *(-0.4295, 1.3591, 1.0337, -0.7845, 0.4083, 0.3114, 0.0264, 1.0951),
+            *(0.9558, 0.4823, 0.6336, 0.1376, 1.5427, 0.4929, 0.0984, -2.8611),
+            20.1351,
         )
     )
     # Set on the dev split (735 documents x 6 conditions, classes weighted equally): no clean dev
-    # document of 300 words or more reaches 0.97 in the full tier (the highest, 0.965, is a
-    # Brown government report on helium thermometry, where the language model would rather read
-    # "he"; two shorter ones do). There, 97.8% of crude-spun documents at rate 0.15 and all at 0.3
-    # are called spun, but only 34% of phrase-spun ones at 0.15 (88% at 0.3). With news and
-    # speech alone as clean dev text the threshold was 0.94 (54% at 0.15), and 15 of 411 clean
-    # Brown learned documents were called spun. The screen alone clears 22% of clean dev
-    # documents below 0.016.
-    threshold: float = 0.97
+    # document of 300 words or more reaches 0.96 in the full tier (the highest, 0.958, is a Brown
+    # hobbies text on the drill press, read as inch -> in and wax paper -> paper; two shorter
+    # ones do). There, 98% of crude-spun documents at rate 0.15 and all at 0.3 are called spun,
+    # but only 41% of phrase-spun ones at 0.15 (92% at 0.3). Counting each change once, before
+    # distinct changes were counted too (see Evidence), a report on liquid helium set the
+    # threshold at 0.97 (34% at 0.15); with news and speech alone as clean dev text it was 0.94.
+    # The screen alone clears 22% of clean dev documents below 0.016.
+    threshold: float = 0.96
     clear: float = 0.016
 
 
@@ -187,12 +216,11 @@ def check(
         if not _overlaps(c.start, c.end, allowed)
         and not _overlaps(c.start, c.end, [(f.start, f.end) for f in listed])
     ]
-    confidences = [c.confidence for c in [*changes, *listed]]
-    document_features = full_features(Evidence.of(document.words, confidences), document)
+    document_features = full_features(Evidence.of(document.words, [*changes, *listed]), document)
     probability = calibration.full_document.probability(document_features)
     probabilities = []
     for p in paragraphs:
-        inside = [c.confidence for c in [*changes, *listed] if p.start <= c.start < p.end]
+        inside = [c for c in [*changes, *listed] if p.start <= c.start < p.end]
         own = full_features(Evidence.of(p.words, inside), p)
         probabilities.append(calibration.full_paragraph.probability((*own, *document_features)))
     return _verdict(

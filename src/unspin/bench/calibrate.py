@@ -157,16 +157,16 @@ def detection_rows(unspinner, documents: list[tuple[str, str]], seed: int) -> di
             spun, spans = _spun_variant(text, spinner, rate, alternate, seed + number)
             paragraphs = unspinner.screen.scan(spun)
             document = Stretch.pool(paragraphs)
-            confidences = [(c.start, c.confidence) for c, _ in unspinner.restorer.decode(spun)]
+            changes = [c for c, _ in unspinner.restorer.decode(spun)]
             fast = fast_features(document)
-            full = full_features(Evidence.of(document.words, [c for _, c in confidences]), document)
+            full = full_features(Evidence.of(document.words, changes), document)
             rows["fast_doc"].append(fast)
             rows["full_doc"].append(full)
             labels["doc"].append(bool(spans))
             labels["doc_words"].append(document.words)
             labels["condition"].append(f"{spinner}/{rate}/{'alternate' if alternate else 'all'}")
             for p in paragraphs:
-                inside = [c for start, c in confidences if p.start <= start < p.end]
+                inside = [c for c in changes if p.start <= c.start < p.end]
                 rows["fast_par"].append((*fast_features(p), *fast))
                 rows["full_par"].append((*full_features(Evidence.of(p.words, inside), p), *full))
                 labels["par"].append(any(p.start <= a < p.end for a, _ in spans))
