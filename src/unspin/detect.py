@@ -18,6 +18,7 @@ still scores lower than its neighbours.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -84,9 +85,9 @@ class Logistic:
     weights: tuple[float, ...]
 
     def probability(self, features: Sequence[float]) -> float:
-        score = self.weights[-1] + sum(
-            w * x for w, x in zip(self.weights[:-1], features, strict=True)
-        )
+        if len(features) != len(self.weights) - 1:
+            raise ValueError(f"{len(features)} features for {len(self.weights)} weights")
+        score = self.weights[-1] + sum(map(operator.mul, self.weights, features))
         return 1.0 / (1.0 + math.exp(-max(min(score, 50.0), -50.0)))
 
 
