@@ -149,6 +149,37 @@ def test_confidence_weights_of_the_wrong_length_are_refused(unspinner):
         unspinner.restorer.with_settings(confidence_weights=(1.0,) * 12)
 
 
+def test_change_evidence_is_the_whole_sentence_difference(unspinner):
+    # Changes are scored on the window they can affect; that must equal rescoring the whole
+    # sentence with the change undone (to KenLM's single-precision sums).
+    from unspin.engine import Restorer
+
+    restorer = unspinner.restorer
+    text = (
+        "Officials stated on Tuesday that the war volition continue done the winter. Helium said"
+        " the vote would be held connected Monday at the White Home."
+    )
+    lattices, paths, rate = restorer.best_paths(text)
+    evidence = Restorer.FEATURES.index("evidence")
+    pairs = Restorer.FEATURES.index("pair_evidence")
+    checked = 0
+    for lattice, path in zip(lattices, paths, strict=True):
+        changes = restorer._changes(text, lattice, path, rate)
+        edges = [edge for edge in path if edge.candidate is not None]
+        for edge, (_, features) in zip(edges, changes, strict=True):
+            index = path.index(edge)
+            undone = [lattice.edges[i][-1] for i in range(edge.start, edge.end)]
+            without = [*path[:index], *undone, *path[index + 1 :]]
+            whole = restorer._path_score(path, rate) - restorer._path_score(without, rate)
+            assert features[evidence] == pytest.approx(whole, abs=1e-3)
+            words = ["<s>", *(w for e in path for w in e.words)]
+            words_without = ["<s>", *(w for e in without for w in e.words)]
+            whole_pairs = restorer._pairs(words) - restorer._pairs(words_without)
+            assert features[pairs] == pytest.approx(whole_pairs, abs=1e-9)
+            checked += 1
+    assert checked >= 4
+
+
 def test_other_occurrences_of_a_surface_lend_it_their_evidence(unspinner):
     # Spinners swap a word wherever it occurs (said -> stated throughout sample b): the language
     # model's evidence at the other occurrences counts towards each one.

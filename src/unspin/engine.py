@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
+from itertools import accumulate
 from operator import itemgetter
 from pathlib import Path
 
@@ -360,12 +361,11 @@ class Restorer:
         words = [word for edge in path for word in edge.words]
         reach = self.lm.order - 1  # words of history the LM conditions on
         changes = []
-        first = 0  # index in ``words`` of the current edge's first word
-        for edge in path:
-            last = first + len(edge.words)
+        # ``first`` and ``last`` delimit each edge's words in ``words``
+        for edge, last in zip(path, accumulate(len(e.words) for e in path), strict=True):
             if edge.candidate is None:
-                first = last
                 continue
+            first = last - len(edge.words)
             undone = [lattice.edges[i][-1] for i in range(edge.start, edge.end)]
             kept = [word for other in undone for word in other.words]
             bos = first <= reach
@@ -396,7 +396,6 @@ class Restorer:
             suggestion = _match_case(found, edge.candidate.original)
             change = Change(start, end, found, suggestion, round(confidence, 4), reason)
             changes.append((change, features))
-            first = last
         return changes
 
     def _pairs(self, words: Sequence[str]) -> float:
