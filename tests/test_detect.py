@@ -182,3 +182,13 @@ def test_check_refuses_an_unknown_tier_in_one_line(data_dir, tmp_path):
     )
     assert result.returncode == 2
     assert "tier" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_tier_speed_times_every_pass_and_reports_the_median(unspinner):
+    from unspin.bench.detection import _tier_speed
+
+    texts = [first_document("bbc"), first_document("austen")]
+    measured = _tier_speed(unspinner.check, texts, "fast", passes=3)
+    assert measured["passes"] == len(measured["seconds"]) == 3
+    median = sorted(measured["seconds"])[1]
+    assert measured["words_per_second"] == pytest.approx(measured["words"] / median, rel=0.01)
