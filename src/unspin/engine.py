@@ -13,7 +13,6 @@ with that one change undone: the difference is the evidence behind its confidenc
 
 from __future__ import annotations
 
-import heapq
 import json
 import math
 import re
@@ -22,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from itertools import accumulate
-from operator import itemgetter
+from operator import itemgetter, mul
 from pathlib import Path
 
 from unspin.lexicon import MAX_TOKENS, Candidate, Lexicon
@@ -315,12 +314,8 @@ class Restorer:
         first = itemgetter(0)
         for position, outgoing in enumerate(edges):
             bucket = frontier[position]
-            hypotheses = (
-                heapq.nlargest(beam, bucket.values(), key=first)
-                if len(bucket) > beam
-                else sorted(bucket.values(), key=first, reverse=True)
-            )
-            costs = [(edge, edge.cost + rate.of(edge)) for edge in outgoing]
+            hypotheses = sorted(bucket.values(), key=first, reverse=True)[:beam]
+            costs = list(zip(outgoing, rate.costs(outgoing), strict=True))
             floor = hypotheses[0][0] - margin
             for hypothesis in hypotheses:
                 score0, state0 = hypothesis[0], hypothesis[1]
@@ -347,7 +342,7 @@ class Restorer:
     def _path_score(self, path: Sequence[_Edge], rate: _RateCosts) -> float:
         """The decoder's score of a whole path, for error analysis (bench/misses.py)."""
         words = [word for edge in path for word in edge.words]
-        return self.lm.score(words) + sum(edge.cost + rate.of(edge) for edge in path)
+        return self.lm.score(words) + sum(rate.costs(path))
 
     def _changes(
         self, source: str, lattice: _Lattice, path: list[_Edge], rate: _RateCosts
@@ -380,12 +375,9 @@ class Restorer:
             pair_gain = self._pairs([*left, *edge.words, *right]) - self._pairs(
                 [*left, *kept, *right]
             )
-            cost_gain = edge.cost + rate.of(edge) - sum(u.cost + rate.of(u) for u in undone)
+            cost_gain = rate.costs((edge,))[0] - sum(rate.costs(undone))
             features = self.change_features(edge, lm_gain + cost_gain, pair_gain, lattice, rate)
-            score = sum(
-                w * x
-                for w, x in zip(self._confidence_weights, confidence_terms(features), strict=True)
-            )
+            score = sum(map(mul, self._confidence_weights, confidence_terms(features)))
             confidence = 1.0 / (1.0 + math.exp(-max(min(score, 50.0), -50.0)))
             start, end = lattice.tokens[edge.start].start, lattice.tokens[edge.end - 1].end
             found = source[start:end]
@@ -597,9 +589,23 @@ class _RateCosts:
         assert edge.candidate is not None
         return self.repeated[edge.surface, edge.candidate.original]
 
-    def of(self, edge: _Edge) -> float:
-        if edge.candidate is None:
-            return self.keep if edge.spinnable else 0.0
-        repeats = self.repeated.get((edge.surface, edge.candidate.original), 0)
-        bonus = self.bonus * math.log2(repeats) if repeats > 1 else 0.0
-        return self.spun + bonus + self.pooled.get(edge, 0.0)
+    def costs(self, edges: Sequence[_Edge]) -> list[float]:
+        """Each edge's full log10 cost: its own plus the rate terms. One call for a position's
+        edges, not one per edge: the decoder asks for every edge of every position twice."""
+        spun, keep, repeated, pooled, bonus = (
+            self.spun,
+            self.keep,
+            self.repeated,
+            self.pooled,
+            self.bonus,
+        )
+        totals = []
+        for edge in edges:
+            candidate = edge.candidate
+            if candidate is None:
+                totals.append(edge.cost + (keep if edge.spinnable else 0.0))
+                continue
+            repeats = repeated.get((edge.surface, candidate.original), 0)
+            extra = bonus * math.log2(repeats) if repeats > 1 else 0.0
+            totals.append(edge.cost + (spun + extra + pooled.get(edge, 0.0)))
+        return totals
