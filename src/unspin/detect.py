@@ -157,11 +157,13 @@ def _fingerprint_changes(text: str, fingerprints: Mapping[str, str]) -> list[Cha
 
 def _screen_flags(
     screen_: screen.Screen, text: str, document: Stretch, allowed: Sequence[tuple[int, int]]
-) -> list[Change]:
-    """The screen's suspects as changes: the most frequent original in simulated spinning."""
-    changes = []
+) -> list[Flag]:
+    """The screen's suspects as flags: the most frequent original in simulated spinning.
+
+    Built as flags directly, not as changes: a bulk scan makes one for every twelfth word."""
+    flags = []
     for start, end, word, log_odds in document.suspects:
-        if _overlaps(start, end, allowed):
+        if allowed and _overlaps(start, end, allowed):
             continue
         original = screen_.originals.get(word, "")
         reason = (
@@ -170,8 +172,14 @@ def _screen_flags(
             else f"screen: '{word}' is often part of a spinner's substitute in this context"
         )
         confidence = round(screen.probability(log_odds), 3)
-        changes.append(Change(start, end, text[start:end], original, confidence, reason))
-    return changes
+        flags.append(Flag(start, end, text[start:end], original, confidence, reason))
+    return flags
+
+
+def _as_flag(change: Change) -> Flag:
+    return Flag(
+        change.start, change.end, change.found, change.suggestion, change.confidence, change.reason
+    )
 
 
 def check(
@@ -202,13 +210,13 @@ def check(
     document = Stretch.pool(paragraphs)
     fast = calibration.fast_document.probability(fast_features(document))
     if tier == "fast" or (tier == "auto" and fast < calibration.clear and not listed):
-        changes = _screen_flags(unspinner.screen, text, document, allowed)
+        flags = _screen_flags(unspinner.screen, text, document, allowed)
         probabilities = [
             calibration.fast_paragraph.probability((*fast_features(p), *fast_features(document)))
             for p in paragraphs
         ]
         return _verdict(
-            unspinner, text, "fast", fast, paragraphs, probabilities, changes, listed, threshold
+            unspinner, text, "fast", fast, paragraphs, probabilities, flags, listed, threshold
         )
 
     changes = [
@@ -224,8 +232,9 @@ def check(
         inside = [c for c in [*changes, *listed] if p.start <= c.start < p.end]
         own = full_features(Evidence.of(p.words, inside), p)
         probabilities.append(calibration.full_paragraph.probability((*own, *document_features)))
+    flags = [_as_flag(change) for change in changes]
     return _verdict(
-        unspinner, text, "full", probability, paragraphs, probabilities, changes, listed, threshold
+        unspinner, text, "full", probability, paragraphs, probabilities, flags, listed, threshold
     )
 
 
@@ -236,7 +245,7 @@ def _verdict(
     probability: float,
     paragraphs: list[Stretch],
     probabilities: list[float],
-    changes: list[Change],
+    flags: list[Flag],
     listed: list[Change],
     threshold: float,
 ) -> Verdict:
@@ -245,12 +254,11 @@ def _verdict(
             return "insufficient"
         return "spun" if p >= threshold else "clean"
 
-    kept = [c for c in changes if not _overlaps(c.start, c.end, [(f.start, f.end) for f in listed])]
-    flags = [
-        Flag(c.start, c.end, c.found, c.suggestion, c.confidence, c.reason)
-        for c in sorted([*kept, *listed], key=lambda c: c.start)
-        if c.confidence >= 0.5
-    ]
+    if listed:  # a list's hit replaces what the screen or the restorer said of its span
+        spans = [(hit.start, hit.end) for hit in listed]
+        flags = [f for f in flags if not _overlaps(f.start, f.end, spans)]
+        flags += map(_as_flag, listed)
+    flags = sorted((f for f in flags if f.confidence >= 0.5), key=operator.attrgetter("start"))
     words = sum(p.words for p in paragraphs)
     return Verdict(
         spun_probability=round(probability, 4),
