@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from unspin.bench.misses import analyse
+from unspin.bench.misses import _replaced_words, analyse
+from unspin.bench.spinners import spin
 
 CAUSES = {
     "right original on the path, below the threshold",
@@ -25,3 +26,18 @@ def test_the_first_misses_are_sorted_into_known_causes(data_dir):
     assert set(result["causes"]) <= CAUSES
     assert result["edits"] == 15 + result["restored"]
     assert result["restored"] > 0  # crude spinning of function words is restored
+
+
+def test_tortured_terms_are_analysed_word_by_word():
+    text = (
+        "The search engine ranks web pages. Her mobile phone runs a neural network, and the"
+        " data centre stores the training data."
+    )
+    spun = spin(text, "tortured", 1.0, seed=3)
+    words = [edit for term in spun.edits for edit in _replaced_words(term)]
+    assert len(words) > len(spun.edits)  # some term had more than one word replaced
+    for edit in words:
+        assert text[edit.orig_start : edit.orig_end] == edit.original
+        assert spun.spun[edit.spun_start : edit.spun_end] == edit.substitute
+        assert edit.original != edit.substitute
+        assert " " not in edit.original
