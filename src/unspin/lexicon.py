@@ -347,13 +347,17 @@ def _phrase_frequency(phrase: str, word_frequency: Callable[[str, str], float]) 
 
 def _inflected_forms(surface: str, original: str, pos: str) -> Iterator[tuple[str, str, str]]:
     """(spun form, original form, Penn tag): the listed pair, then every inflection both sides
-    share. Moby gives no part of speech, so its pairs are tried as nouns and as verbs."""
+    share. Moby gives no part of speech, so its pairs are tried as nouns and as verbs.
+
+    Tags come in sorted order: which of two equally likely originals a surface keeps depends on
+    the order they arrive in, so set order (different in every process) made the bytes of the
+    built lexicon differ between builds."""
     yield surface, original, ""
     for letter in (pos,) if pos else ("n", "v"):
         if letter not in _TAGS_BY_POS:
             continue
         spun_forms, original_forms = _inflect(surface, letter), _inflect(original, letter)
-        for tag in spun_forms.keys() & original_forms.keys():
+        for tag in sorted(spun_forms.keys() & original_forms.keys()):
             yield spun_forms[tag], original_forms[tag], tag
 
 
