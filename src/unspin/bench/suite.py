@@ -113,7 +113,10 @@ def _sample(documents: list[tuple[str, str]], count: int, seed: int) -> list[tup
 
 
 def _git_commit() -> str:
-    """Short commit of the source tree, ``+dirty`` with uncommitted changes, for the signature."""
+    """Short commit of the source tree, ``+dirty`` with uncommitted changes, for the signature.
+
+    Reports under bench/results do not count: a bench run writing its own report (or another
+    suite's, earlier in the same checkout) changes no code."""
     root = Path(__file__).resolve().parents[3]
 
     def git(*args: str) -> str:
@@ -123,7 +126,7 @@ def _git_commit() -> str:
 
     try:
         sha = git("rev-parse", "--short=10", "HEAD")
-        dirty = git("status", "--porcelain", "--untracked-files=no")
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results")
     except (OSError, subprocess.CalledProcessError):
         return "none"
     return sha + ("+dirty" if dirty else "")
