@@ -4,24 +4,32 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import time
 
 import pytest
 
-from unspin.data import _in_parallel
+from unspin.data import _InParallel
 from unspin.resources import MissingResource, kenlm_tool
 
 
 def test_a_parallel_step_runs_in_another_process_and_returns_its_result():
-    wait = _in_parallel(os.getpid)
-    assert wait() != os.getpid()
-    assert _in_parallel(dict, lexicon="built")() == {"lexicon": "built"}
+    assert _InParallel(os.getpid).result() != os.getpid()
+    assert _InParallel(dict, lexicon="built").result() == {"lexicon": "built"}
 
 
 def test_a_parallel_step_raises_the_childs_error_with_its_type_and_message():
     # What the CLI turns into a one-line error must arrive as the same type, same message.
-    wait = _in_parallel(kenlm_tool, "no-such-kenlm-tool")
+    job = _InParallel(kenlm_tool, "no-such-kenlm-tool")
     with pytest.raises(MissingResource, match="'no-such-kenlm-tool' not found") as raised:
-        wait()
+        job.result()
     assert "forked build process" in "".join(raised.value.__notes__)
     with pytest.raises(json.JSONDecodeError, match="Expecting property name"):
-        _in_parallel(json.loads, "{")()
+        _InParallel(json.loads, "{").result()
+
+
+def test_a_cancelled_parallel_step_is_stopped():
+    job = _InParallel(time.sleep, 60)
+    process = job._process
+    job.cancel()
+    assert process.exitcode == -signal.SIGTERM  # stopped, not finished

@@ -218,46 +218,60 @@ def _screen_table(
     return screen.build(directory, progress=progress)
 
 
-def _in_parallel(build: Callable[..., dict], *args, **kwargs) -> Callable[[], dict]:
-    """Start ``build`` in a forked process and return the call that waits for its result.
+class _InParallel:
+    """``build(*args, **kwargs)`` started in a forked process; :meth:`result` waits for it.
 
     The lexicon and the language model plus screen are independent and take minutes each, on one
     core apiece: side by side they take as long as the slower one. Forked, the child shares the
     caller's progress callback (it writes to the same terminal) and nothing needs pickling but
-    the result. Where fork is unavailable the build runs here, before the call returns.
+    the result. Where fork is unavailable the build runs here, before the constructor returns.
     """
-    if "fork" not in multiprocessing.get_all_start_methods():
-        result = build(*args, **kwargs)
-        return lambda: result
-    receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
 
-    def child() -> None:
-        try:
-            sender.send((True, build(*args, **kwargs)))
-        except BaseException as error:  # the parent raises it: same type, same message
-            error.add_note(f"raised in the forked build process:\n{traceback.format_exc()}")
+    def __init__(self, build: Callable[..., dict], *args, **kwargs) -> None:
+        self._name = f"{build.__module__}.{build.__name__}"
+        self._process = None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            self._outcome = (True, build(*args, **kwargs))
+            return
+        context = multiprocessing.get_context("fork")
+        self._receiver, sender = context.Pipe(duplex=False)
+
+        def child() -> None:
             try:
-                sender.send((False, error))
-            except Exception:  # an exception that does not pickle
-                sender.send((False, RuntimeError(f"{type(error).__name__}: {error}")))
+                sender.send((True, build(*args, **kwargs)))
+            except BaseException as error:  # the parent raises it: same type, same message
+                error.add_note(f"raised in the forked build process:\n{traceback.format_exc()}")
+                try:
+                    sender.send((False, error))
+                except Exception:  # an exception that does not pickle
+                    sender.send((False, RuntimeError(f"{type(error).__name__}: {error}")))
 
-    process = multiprocessing.get_context("fork").Process(target=child, daemon=True)
-    process.start()
-    sender.close()
+        self._process = context.Process(target=child, daemon=True)
+        self._process.start()
+        sender.close()
 
-    def wait() -> dict:
-        try:
-            succeeded, result = receiver.recv()
-        except EOFError:  # the child died without a word (killed, out of memory)
-            process.join()
-            message = f"{build.__module__}.{build.__name__}: process died ({process.exitcode})"
-            succeeded, result = False, DataError(message)
-        process.join()
+    def result(self) -> dict:
+        if self._process is not None:
+            try:
+                self._outcome = self._receiver.recv()
+            except EOFError:  # the child died without a word (killed, out of memory)
+                self._process.join()
+                message = f"{self._name}: process died ({self._process.exitcode})"
+                self._outcome = (False, DataError(message))
+            self._process.join()
+            self._process = None
+        succeeded, value = self._outcome
         if not succeeded:
-            raise result
-        return result
+            raise value
+        return value
 
-    return wait
+    def cancel(self) -> None:
+        """Stop the child when the rest of the build failed: it writes into a folder that the
+        next attempt deletes."""
+        if self._process is not None:
+            self._process.terminate()
+            self._process.join()
+            self._process = None
 
 
 def _build_locked(
@@ -276,16 +290,20 @@ def _build_locked(
     partial.mkdir(parents=True)
 
     say("building the inverse lexicon")
-    lexicon_job = _in_parallel(lexicon.build, partial, sources, progress=say)
-    if language_model is None:
-        say("training the language model")
-        lm_info = lm.build(partial, progress=say)
-    else:
-        lm_info = dict(read_manifest(language_model)["lm"], shared_from=str(language_model))
-        for name in (*lm_info["files"], lm.MANIFEST_FILE):
-            os.link(language_model / name, partial / name)
-    screen_info = _screen_table(partial, progress, language_model)
-    lexicon_info = lexicon_job()
+    lexicon_job = _InParallel(lexicon.build, partial, sources, progress=say)
+    try:
+        if language_model is None:
+            say("training the language model")
+            lm_info = lm.build(partial, progress=say)
+        else:
+            lm_info = dict(read_manifest(language_model)["lm"], shared_from=str(language_model))
+            for name in (*lm_info["files"], lm.MANIFEST_FILE):
+                os.link(language_model / name, partial / name)
+        screen_info = _screen_table(partial, progress, language_model)
+    except BaseException:
+        lexicon_job.cancel()
+        raise
+    lexicon_info = lexicon_job.result()
 
     files = sorted(p.name for p in partial.iterdir() if p.is_file())
     manifest = {
