@@ -219,11 +219,9 @@ def check(
             unspinner, text, "fast", fast, paragraphs, probabilities, flags, listed, threshold
         )
 
+    excluded = [*allowed, *((hit.start, hit.end) for hit in listed)]
     changes = [
-        c
-        for c, _ in unspinner.restorer.decode(text)
-        if not _overlaps(c.start, c.end, allowed)
-        and not _overlaps(c.start, c.end, [(f.start, f.end) for f in listed])
+        c for c, _ in unspinner.restorer.decode(text) if not _overlaps(c.start, c.end, excluded)
     ]
     document_features = full_features(Evidence.of(document.words, [*changes, *listed]), document)
     probability = calibration.full_document.probability(document_features)
