@@ -48,7 +48,16 @@ def default_dir() -> Path:
 # The modules whose code decides what a build produces. Their hash is recorded in the manifest,
 # so data built by other code is reported stale instead of silently giving other results.
 # The screen's table is learned from the simulated spinners, so they count too.
-BUILD_MODULES = ("text", "sources", "lexicon", "lm", "corpora", "screen", "bench/spinners")
+BUILD_MODULES = (
+    "text",
+    "sources",
+    "lexicon",
+    "lm",
+    "sphinx",
+    "corpora",
+    "screen",
+    "bench/spinners",
+)
 
 
 def build_code_hash() -> str:

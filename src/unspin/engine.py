@@ -25,7 +25,7 @@ from operator import itemgetter, mul
 from pathlib import Path
 
 from unspin.lexicon import MAX_TOKENS, Candidate, Lexicon
-from unspin.lm import LanguageModel
+from unspin.lm import LanguageModel, ScoredWord
 from unspin.report import Change, Restoration, apply_changes
 from unspin.sources import Kind as RelationKind
 from unspin.text import Kind, Token, lm_form, paragraphs, sentences
@@ -107,7 +107,7 @@ class _Edge:
     candidate: Candidate | None = None
     spinnable: bool = False  # a kept word that a spinner could have produced
     surface: str = ""  # key form of the span a candidate edge restores
-    scored: tuple[tuple[str, float], ...] = ()  # words for the LM's raw steps (see scored_words)
+    scored: tuple[ScoredWord, ...] = ()  # words for the LM's steps (see scored_words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +118,7 @@ class _Option:
     words: tuple[str, ...]
     cost: float
     content_word: bool
-    scored: tuple[tuple[str, float], ...]  # words for the LM's raw steps (see scored_words)
+    scored: tuple[ScoredWord, ...]  # words for the LM's steps (see scored_words)
 
 
 def _match_case(found: str, suggestion: str) -> str:
@@ -303,10 +303,11 @@ class Restorer:
     def _decode(self, edges: list[list[_Edge]], rate: _RateCosts, beam: int) -> list[_Edge]:
         """Beam search over the lattice; hypotheses with the same LM state are merged.
 
-        Hypotheses are plain tuples (score, state, edge, previous) and the LM is called through
-        its raw step function: this loop is where decoding spends its time."""
+        Hypotheses are plain tuples (score, state, edge, previous) and each edge's words were
+        scored for the LM beforehand (unknown-word corrections): this loop is where decoding
+        spends its time."""
         lm = self.lm
-        step, new_state = lm.stepper()
+        step = lm.step
         margin = self.settings.beam_margin
         frontier: list[dict] = [{} for _ in range(len(edges) + 1)]
         start = lm.begin()
@@ -324,10 +325,9 @@ class Restorer:
                 for edge, cost in costs:
                     score = score0 + cost
                     state = state0
-                    for word, offset in edge.scored:
-                        out = new_state()
-                        score += step(state, word, out) + offset
-                        state = out
+                    for scored in edge.scored:
+                        gain, state = step(state, scored)
+                        score += gain
                     target = frontier[edge.end]
                     best = target.get(state)
                     if best is None or best[0] < score:
