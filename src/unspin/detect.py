@@ -41,9 +41,9 @@ class Evidence:
     Each rate is counted twice: over changes, and over distinct changes (the same found text
     restored to the same word). A spinner spreads its swaps over many word types, while clean
     technical prose repeats its own terms: a report on liquid helium gives six confident
-    helium -> he changes, one type. On the dev split, counting both lets the threshold clear
-    every clean document at 0.96 instead of 0.97, and calls 41% of phrase-spun documents at rate
-    0.15 spun instead of 34%.
+    helium -> he changes, one type. On the dev split (with the corpus language model alone),
+    counting both let the threshold clear every clean document at 0.96 instead of 0.97, and
+    called 41% of phrase-spun documents at rate 0.15 spun instead of 34%.
     """
 
     words: int
@@ -113,24 +113,23 @@ class Calibration:
         (0.4277, 0.3123, 0.1377, 1.2267, 2.6791, 1.1705, 0.3139, -1.0286, 17.2557)
     )
     full_document: Logistic = Logistic(
-        (-0.7452, 0.548, 4.2878, 0.9329, 2.4418, 1.0134, 0.1243, -2.8938, 27.2965)
+        (-1.2094, 0.7133, 4.0823, 1.1816, 2.2493, 1.067, 0.1831, -2.4708, 28.3467)
     )
     full_paragraph: Logistic = Logistic(
         (
-            *(-0.4295, 1.3591, 1.0337, -0.7845, 0.4083, 0.3114, 0.0264, 1.0951),
-            *(0.9558, 0.4823, 0.6336, 0.1376, 1.5427, 0.4929, 0.0984, -2.8611),
-            20.1351,
+            *(-0.2387, -0.2383, 0.8183, 0.8565, 0.4168, 0.3939, -0.0036, 1.1144),
+            *(0.6304, 1.1779, 0.3883, -0.3574, 1.0621, 0.5341, 0.0701, -2.3433),
+            19.4219,
         )
     )
     # Set on the dev split (735 documents x 6 conditions, classes weighted equally): no clean dev
-    # document of 300 words or more reaches 0.96 in the full tier (the highest, 0.958, is a Brown
-    # hobbies text on the drill press, read as inch -> in and wax paper -> paper; two shorter
-    # ones do). There, 98% of crude-spun documents at rate 0.15 and all at 0.3 are called spun,
-    # but only 41% of phrase-spun ones at 0.15 (92% at 0.3). Counting each change once, before
-    # distinct changes were counted too (see Evidence), a report on liquid helium set the
-    # threshold at 0.97 (34% at 0.15); with news and speech alone as clean dev text it was 0.94.
-    # The screen alone clears 22% of clean dev documents below 0.016.
-    threshold: float = 0.96
+    # document of 300 words or more reaches 0.97 in the full tier (the highest scores 0.963). There,
+    # 98.5% of crude-spun documents at rate 0.15 and all at 0.3 are called spun, and 49% of
+    # phrase-spun ones at 0.15 (94% at 0.3). Before the Sphinx trigram joined the language model
+    # the threshold was 0.96, with 98% crude and 41% phrase at 0.15 (92% at 0.3); earlier, with a
+    # report on liquid helium counted change by change, 0.97 (34%). The screen alone clears 22%
+    # of clean dev documents below 0.016.
+    threshold: float = 0.97
     clear: float = 0.016
 
 
