@@ -227,6 +227,9 @@ def test_an_unspinner_can_carry_other_decoder_settings(data_dir):
         ("higher", "high", True),
         ("stopped", "stop", True),
         ("organisation", "organization", True),
+        ("u.s.", "us", True),
+        ("e-mail", "email", True),
+        ("long-range", "long", False),
         ("production", "product", False),  # a derivation: spinners make this swap
         ("totality", "total", False),
         ("drouth", "drought", False),

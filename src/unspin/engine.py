@@ -164,11 +164,12 @@ _INFLECTIONS = frozenset(
 
 
 def _same_word(surface: str, original: str) -> bool:
-    """Spelling variants and inflections of one word (organisation/organization, reasons/reason,
-    higher/high, stopped/stop) are listed as related by thesauri but make poor restorations: a
-    small LM trained on American text would otherwise "correct" British spelling and number
-    agreement. Derivations are not the same word: spinners do turn production into product."""
-    if surface == original or _american(surface) == _american(original):
+    """Spelling variants and inflections of one word (organisation/organization, U.S./US,
+    e-mail/email, reasons/reason, higher/high, stopped/stop) are listed as related by thesauri but
+    make poor restorations: the language model would otherwise "correct" British spelling and
+    number agreement, and read US as the pronoun us. Derivations are not the same word: spinners
+    do turn production into product."""
+    if _american(surface) == _american(original) or _letters(surface) == _letters(original):
         return True
     if " " in surface or " " in original:
         return False
@@ -180,6 +181,10 @@ def _same_word(surface: str, original: str) -> bool:
         return False
     last = surface[common - 1]
     return _inflection(surface[common:], last) and _inflection(original[common:], last)
+
+
+def _letters(word: str) -> str:
+    return "".join(character for character in word if character.isalnum())
 
 
 def _inflection(ending: str, stem_end: str) -> bool:
