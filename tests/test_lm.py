@@ -11,7 +11,7 @@ from pathlib import Path
 import kenlm
 import pytest
 
-from unspin import corpora, lm, text
+from unspin import corpora, lm, resources, text
 
 
 @pytest.fixture(scope="session")
@@ -184,3 +184,17 @@ def test_sphinx_model_skips_punctuation_and_restarts_after_words_it_lacks(
         corpus_share(unknown) + lm.SPHINX_WEIGHT * restarted, abs=1e-4
     )
     assert model.scored_word("xqzvw")[1] == alone
+
+
+def test_damaged_sphinx_model_is_a_one_line_setup_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    damaged = tmp_path / "en-us.lm.bin"
+    damaged.write_bytes(resources.sphinx_lm_file().read_bytes()[:1_000_000])
+    monkeypatch.setenv("UNSPIN_SPHINX_LM", str(damaged))
+    out = tmp_path / "model"
+    documents = itertools.islice(corpora.brown_documents(exclude=corpora.BROWN_HELDOUT), 20)
+    with pytest.raises(resources.MissingResource, match=r"do not add up.*make setup") as error:
+        lm.build(out, order=3, documents=documents, memory="64M")
+    assert "\n" not in str(error.value)
+    assert list(out.iterdir()) == []  # nothing half-built is left behind

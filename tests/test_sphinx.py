@@ -84,3 +84,10 @@ def test_other_files_are_refused(tmp_path: Path) -> None:
     bogus.write_bytes(b"Darpa Trigram LM" + bytes(64))
     with pytest.raises(sphinx.FormatError, match="not a Sphinx binary trie"):
         sphinx.read(bogus)
+
+
+def test_truncated_files_are_refused(tmp_path: Path) -> None:
+    truncated = tmp_path / "en-us.lm.bin"
+    truncated.write_bytes(resources.sphinx_lm_file().read_bytes()[:1_000_000])
+    with pytest.raises(sphinx.FormatError, match="sizes do not add up"):
+        sphinx.read(truncated)

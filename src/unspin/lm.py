@@ -238,8 +238,12 @@ def build(
         say("converting the CMU Sphinx trigram into a KenLM trie")
         sphinx_source = resources.sphinx_lm_file()
         sphinx_arpa = scratch / "sphinx.arpa"
+        try:
+            trigram = sphinx.read(sphinx_source)
+        except sphinx.FormatError as error:  # a damaged install: say how to repair it
+            raise resources.MissingResource(f"{error}; {resources.SETUP_HINT}") from error
         with sphinx_arpa.open("w", encoding="utf-8") as sink:
-            sphinx_ngrams = sphinx.write_arpa(sphinx.read(sphinx_source), sink)
+            sphinx_ngrams = sphinx.write_arpa(trigram, sink)
         _binarize(build_binary, sphinx_arpa, scratch / SPHINX_FILE, log)
 
         say("writing unigram priors")

@@ -87,25 +87,28 @@ def read(path: Path) -> Trigram:
     if order != 3:
         raise FormatError(f"{path} is a {order}-gram model; only trigrams are supported")
     counts = struct.unpack_from("<3I", data, len(_HEADER) + 1)
-    offset = len(_HEADER) + 1 + 12 + 4  # header, counts, retired quantizer type
-    tables = np.frombuffer(data, "<f4", 3 * _QUANT_TABLE, offset)
-    offset += tables.nbytes
-    bigram_probs, bigram_backoffs, trigram_probs = np.split(tables.astype(np.float64), 3)
-    unigrams = np.frombuffer(data, _UNIGRAM, counts[0] + 1, offset)
-    offset += unigrams.nbytes
-
     word_bits, trigram_ptr_bits = _bits_for(counts[0]), _bits_for(counts[2])
     bigram_stride = word_bits + 2 * _QUANT_BITS + trigram_ptr_bits
     trigram_stride = word_bits + _QUANT_BITS
     # Sizes follow the header's counts (+1 entry for the end pointer, +8 bytes of read slack).
     bigram_bytes = ((counts[1] + 1) * bigram_stride + 7) // 8 + 8
     trigram_bytes = ((counts[2] + 1) * trigram_stride + 7) // 8 + 8
-    memory = np.frombuffer(data, np.uint8, bigram_bytes + trigram_bytes, offset)
-    offset += bigram_bytes + trigram_bytes
-    (vocabulary_bytes,) = struct.unpack_from("<i", data, offset)
-    words = data[offset + 4 : offset + 4 + vocabulary_bytes].split(b"\0")[: counts[0]]
-    if offset + 4 + vocabulary_bytes != len(data) or len(words) != counts[0]:
-        raise FormatError(f"{path}: sizes do not add up to a Sphinx trigram trie")
+    tables_at = len(_HEADER) + 1 + 12 + 4  # header, counts, retired quantizer type
+    unigrams_at = tables_at + 3 * _QUANT_TABLE * 4
+    memory_at = unigrams_at + (counts[0] + 1) * _UNIGRAM.itemsize
+    vocabulary_at = memory_at + bigram_bytes + trigram_bytes
+    mismatch = FormatError(f"{path}: sizes do not add up to a Sphinx trigram trie")
+    if len(data) < vocabulary_at + 4:
+        raise mismatch
+    tables = np.frombuffer(data, "<f4", 3 * _QUANT_TABLE, tables_at)
+    bigram_probs, bigram_backoffs, trigram_probs = np.split(tables.astype(np.float64), 3)
+    unigrams = np.frombuffer(data, _UNIGRAM, counts[0] + 1, unigrams_at)
+    memory = np.frombuffer(data, np.uint8, bigram_bytes + trigram_bytes, memory_at)
+    (vocabulary_bytes,) = struct.unpack_from("<i", data, vocabulary_at)
+    words = data[vocabulary_at + 4 : vocabulary_at + 4 + vocabulary_bytes].split(b"\0")
+    if vocabulary_at + 4 + vocabulary_bytes != len(data) or len(words) < counts[0]:
+        raise mismatch
+    words = words[: counts[0]]
 
     # The pointers, not the header, say how many entries the trie holds.
     bigrams = int(unigrams["next"][-1])
