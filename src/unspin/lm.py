@@ -453,6 +453,7 @@ class LanguageModel:
         (to float precision: KenLM sums in single precision, in C)."""
         scored = self.scored_words(tuple(words))
         corpus_steps = self._model.full_scores(" ".join(words), bos=bos, eos=eos)
+        # zip stops on ``scored`` first, so the </s> step is still there for next() below.
         total = sum(
             weight * step[0] + offset
             for (_, weight, offset, _), step in zip(scored, corpus_steps, strict=False)

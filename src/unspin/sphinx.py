@@ -64,7 +64,7 @@ class Trigram:
 
 
 def _bits_for(largest: int) -> int:
-    return max(int(largest).bit_length(), 1) if largest else 0
+    return int(largest).bit_length()
 
 
 def _unpack(memory: np.ndarray, start: int, entries: int, stride: int, at: int, width: int):
@@ -101,7 +101,9 @@ def read(path: Path) -> Trigram:
     if len(data) < vocabulary_at + 4:
         raise mismatch
     tables = np.frombuffer(data, "<f4", 3 * _QUANT_TABLE, tables_at)
-    bigram_probs, bigram_backoffs, trigram_probs = np.split(tables.astype(np.float64), 3)
+    bigram_probs, bigram_backoffs, trigram_probs = np.split(
+        tables.astype(np.float64) * _LOG10_OF_LOGBASE, 3
+    )
     unigrams = np.frombuffer(data, _UNIGRAM, counts[0] + 1, unigrams_at)
     memory = np.frombuffer(data, np.uint8, bigram_bytes + trigram_bytes, memory_at)
     (vocabulary_bytes,) = struct.unpack_from("<i", data, vocabulary_at)
@@ -116,30 +118,24 @@ def read(path: Path) -> Trigram:
         memory, 0, bigrams + 1, bigram_stride, bigram_stride - trigram_ptr_bits, trigram_ptr_bits
     )
     trigrams = int(first_trigram[-1])
-    fields = dict(
-        bigram_first=_unpack(memory, 0, bigrams, bigram_stride, 0, word_bits),
-        bigram_backoff=bigram_backoffs[
-            _unpack(memory, 0, bigrams, bigram_stride, word_bits, _QUANT_BITS)
-        ],
-        bigram_prob=bigram_probs[
-            _unpack(memory, 0, bigrams, bigram_stride, word_bits + _QUANT_BITS, _QUANT_BITS)
-        ],
-        trigram_first=_unpack(memory, bigram_bytes, trigrams, trigram_stride, 0, word_bits),
-        trigram_prob=trigram_probs[
-            _unpack(memory, bigram_bytes, trigrams, trigram_stride, word_bits, _QUANT_BITS)
-        ],
-    )
     unigram_next = unigrams["next"].astype(np.int64)
     return Trigram(
         words=[word.decode("utf-8", "replace") for word in words],
         unigram_prob=unigrams["prob"][:-1].astype(np.float64) * _LOG10_OF_LOGBASE,
         unigram_backoff=unigrams["backoff"][:-1].astype(np.float64) * _LOG10_OF_LOGBASE,
         bigram_last=np.repeat(np.arange(counts[0]), np.diff(unigram_next)),
+        bigram_first=_unpack(memory, 0, bigrams, bigram_stride, 0, word_bits),
+        bigram_prob=bigram_probs[
+            _unpack(memory, 0, bigrams, bigram_stride, word_bits + _QUANT_BITS, _QUANT_BITS)
+        ],
+        bigram_backoff=bigram_backoffs[
+            _unpack(memory, 0, bigrams, bigram_stride, word_bits, _QUANT_BITS)
+        ],
         trigram_bigram=np.repeat(np.arange(bigrams), np.diff(first_trigram)),
-        **{
-            name: values * _LOG10_OF_LOGBASE if values.dtype == np.float64 else values
-            for name, values in fields.items()
-        },
+        trigram_first=_unpack(memory, bigram_bytes, trigrams, trigram_stride, 0, word_bits),
+        trigram_prob=trigram_probs[
+            _unpack(memory, bigram_bytes, trigrams, trigram_stride, word_bits, _QUANT_BITS)
+        ],
     )
 
 
