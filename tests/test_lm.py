@@ -11,14 +11,14 @@ from pathlib import Path
 import kenlm
 import pytest
 
-from unspin import corpora, lm, resources, text
+from unspin import corpora, lm, lmbuild, resources, text
 
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     documents = itertools.islice(corpora.brown_documents(exclude=corpora.BROWN_HELDOUT), 100)
     directory = tmp_path_factory.mktemp("lm")
-    lm.build(directory, order=3, documents=documents, memory="256M")
+    lmbuild.build(directory, order=3, documents=documents, memory="256M")
     return directory
 
 
@@ -52,7 +52,7 @@ def test_unknown_real_word_beats_unknown_gibberish(
     real, typo = "he said the helium was there", "he said the hellium was there"
     assert "helium" not in model and "hellium" not in model
     # Bare KenLM cannot tell them apart: both are <unk>. The wordfreq prior can.
-    bare = kenlm.Model(str(model_dir / lm.BINARY_FILE))
+    bare = kenlm.Model(str(model_dir / lmbuild.BINARY_FILE))
     assert bare.score(real) == bare.score(typo)
     assert model.score(text.lm_tokens(real)) > model.score(text.lm_tokens(typo)) + 1.0
     assert model.prior("helium") is not None and model.prior("hellium") is None
@@ -63,8 +63,8 @@ def test_known_word_scores_are_the_weighted_kenlm_models(
 ) -> None:
     words = text.lm_tokens("the jury said it was a good thing .")
     assert all(word in model for word in words)
-    corpus = kenlm.Model(str(model_dir / lm.BINARY_FILE))
-    sphinx = kenlm.Model(str(model_dir / lm.SPHINX_FILE))
+    corpus = kenlm.Model(str(model_dir / lmbuild.BINARY_FILE))
+    sphinx = kenlm.Model(str(model_dir / lmbuild.SPHINX_FILE))
     *word_steps, end = (score for score, _, _ in corpus.full_scores(" ".join(words)))
     # The Sphinx model never saw punctuation: the corpus model scores the full stop alone.
     expected = lm.CORPUS_WEIGHT * (sum(word_steps[:-1]) + end) + lm.SPHINX_WEIGHT * sphinx.score(
@@ -75,8 +75,19 @@ def test_known_word_scores_are_the_weighted_kenlm_models(
 
 
 @pytest.mark.parametrize("bos", [True, False])
-def test_score_is_the_sum_of_advance_and_end(model: lm.LanguageModel, bos: bool) -> None:
-    words = text.lm_tokens("The helium said xqzvw, in 1961, that the jury was there.")
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # Punctuation, a digit and gibberish: the Sphinx model skips and restarts.
+        "The helium said xqzvw, in 1961, that the jury was there.",
+        # Every word known to both models: score() takes its one-call-per-model path.
+        "the jury said that the city was there",
+    ],
+)
+def test_score_is_the_sum_of_advance_and_end(
+    model: lm.LanguageModel, bos: bool, sentence: str
+) -> None:
+    words = text.lm_tokens(sentence)
     state = model.begin() if bos else model.null_state()
     total = 0.0
     for word in words:
@@ -119,12 +130,12 @@ def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(lm.ModelNotFound) as error:
         lm.LanguageModel(tmp_path)
     assert isinstance(error.value, FileNotFoundError)
-    assert lm.BINARY_FILE in str(error.value) and "\n" not in str(error.value)
+    assert lmbuild.BINARY_FILE in str(error.value) and "\n" not in str(error.value)
 
 
 def test_failed_build_reports_the_tool_and_leaves_nothing(tmp_path: Path) -> None:
-    with pytest.raises(lm.BuildError, match="build_binary failed"):
-        lm.build(tmp_path, order=3, documents=[], memory="64M")
+    with pytest.raises(lmbuild.BuildError, match="build_binary failed"):
+        lmbuild.build(tmp_path, order=3, documents=[], memory="64M")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -164,8 +175,8 @@ def test_sphinx_model_skips_punctuation_and_restarts_after_words_it_lacks(
         "xqzvw": lm.SPHINX_RESTARTS,
     }
     # Across a comma the Sphinx model keeps its context; after an unknown word it starts afresh.
-    sphinx = kenlm.Model(str(model_dir / lm.SPHINX_FILE))
-    corpus = kenlm.Model(str(model_dir / lm.BINARY_FILE))
+    sphinx = kenlm.Model(str(model_dir / lmbuild.SPHINX_FILE))
+    corpus = kenlm.Model(str(model_dir / lmbuild.BINARY_FILE))
     alone = lm.CORPUS_WEIGHT + lm.SPHINX_WEIGHT
 
     def corpus_share(words: list[str]) -> float:
@@ -195,6 +206,6 @@ def test_damaged_sphinx_model_is_a_one_line_setup_error(
     out = tmp_path / "model"
     documents = itertools.islice(corpora.brown_documents(exclude=corpora.BROWN_HELDOUT), 20)
     with pytest.raises(resources.MissingResource, match=r"do not add up.*make setup") as error:
-        lm.build(out, order=3, documents=documents, memory="64M")
+        lmbuild.build(out, order=3, documents=documents, memory="64M")
     assert "\n" not in str(error.value)
     assert list(out.iterdir()) == []  # nothing half-built is left behind

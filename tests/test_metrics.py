@@ -201,3 +201,10 @@ def test_expected_calibration_error() -> None:
 def test_spans_with_edits() -> None:
     paragraphs = [(0, 10), (11, 20), (21, 30)]
     assert metrics.spans_with_edits(paragraphs, [(12, 15), (25, 30)]) == [False, True, True]
+
+
+def test_reliability_bins_what_the_calibration_error_averages() -> None:
+    cells = metrics.reliability([False, False, True, True], [0.05, 0.15, 0.15, 0.95])
+    assert [cell["items"] for cell in cells] == [1, 2, 1]  # the empty bins are left out
+    assert cells[1] == {"low": 0.1, "items": 2, "mean_p": pytest.approx(0.15), "observed": 0.5}
+    assert metrics.reliability([], []) == []

@@ -52,7 +52,7 @@ BUILD_MODULES = (
     "text",
     "sources",
     "lexicon",
-    "lm",
+    "lmbuild",
     "sphinx",
     "corpora",
     "screen",
@@ -289,7 +289,7 @@ def _build_locked(
     progress: Callable[[str], None] | None,
     language_model: Path | None,
 ) -> dict:
-    from unspin import lexicon, lm
+    from unspin import lexicon, lmbuild
 
     say = progress or (lambda message: None)
     started = time.monotonic()
@@ -303,10 +303,10 @@ def _build_locked(
     try:
         if language_model is None:
             say("training the language model")
-            lm_info = lm.build(partial, progress=say)
+            lm_info = lmbuild.build(partial, progress=say)
         else:
             lm_info = dict(read_manifest(language_model)["lm"], shared_from=str(language_model))
-            for name in (*lm_info["files"], lm.MANIFEST_FILE):
+            for name in (*lm_info["files"], lmbuild.MANIFEST_FILE):
                 os.link(language_model / name, partial / name)
         screen_info = _screen_table(partial, progress, language_model)
     except BaseException:

@@ -153,6 +153,7 @@ class _Tally(_Detection):
             "par_fpr": paragraphs.fpr,
             "par_fpr_upper95": upper_bound(false_pars, clean_pars),
             "doc_ece": metrics.expected_calibration_error(self.doc_labels, self.doc_scores),
+            "doc_reliability": metrics.reliability(self.doc_labels, self.doc_scores),
             "token_precision": self.tokens.precision,
             "token_recall": self.tokens.recall,
             "token_f1": self.tokens.f1,
@@ -445,6 +446,18 @@ def markdown(results: dict[str, Any]) -> str:
             f" conditions and clean genres above); {_fmt(s['words_per_second'])} words/s"
             f" ({s['words']:,} words; restorer run on {s['full_runs']:,} documents)."
         )
+    rows = [
+        [f"{cell['low']:.1f}", cell["items"], cell["mean_p"], cell["observed"]]
+        for cell in results["mixture"]["auto"]["doc_reliability"]
+    ]
+    lines += [
+        "",
+        "Where the `auto` tier's calibration error comes from (documents of the mixture by"
+        " probability; ECE is the items-weighted mean gap between the last two columns):",
+        "",
+        *_table(["p from", "documents", "mean p", "share spun"], rows),
+        "",
+    ]
     speed = results["screen_speed"]
     for tier, measured in results["tier_speed"].items():
         lines.append(

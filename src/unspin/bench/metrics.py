@@ -333,15 +333,13 @@ def roc_auc(labels: Sequence[bool], scores: Sequence[float]) -> float | None:
     return (positive_ranks - positives * (positives + 1) / 2) / (positives * negatives)
 
 
-def expected_calibration_error(
+def reliability(
     labels: Sequence[bool], probabilities: Sequence[float], bins: int = 10
-) -> float | None:
-    """ECE: the gap between predicted probability and observed frequency, averaged over equal-width
-    probability bins weighted by their size. ``None`` for no items."""
+) -> list[dict[str, float | int]]:
+    """Items, mean predicted probability and observed share of positives in each equal-width
+    probability bin (empty bins left out): where a calibration error comes from."""
     if len(labels) != len(probabilities):
         raise ValueError("labels and probabilities differ in length")
-    if not labels:
-        return None
     totals = [[0, 0.0, 0.0] for _ in range(bins)]  # count, sum of p, sum of labels
     for y, p in zip(labels, probabilities, strict=True):
         if not 0.0 <= p <= 1.0 or math.isnan(p):
@@ -350,7 +348,23 @@ def expected_calibration_error(
         cell[0] += 1
         cell[1] += p
         cell[2] += bool(y)
-    return sum(abs(p_sum - y_sum) for _, p_sum, y_sum in totals) / len(labels)
+    return [
+        {"low": number / bins, "items": count, "mean_p": p_sum / count, "observed": y_sum / count}
+        for number, (count, p_sum, y_sum) in enumerate(totals)
+        if count
+    ]
+
+
+def expected_calibration_error(
+    labels: Sequence[bool], probabilities: Sequence[float], bins: int = 10
+) -> float | None:
+    """ECE: the gap between predicted probability and observed frequency, averaged over equal-width
+    probability bins weighted by their size. ``None`` for no items."""
+    cells = reliability(labels, probabilities, bins)
+    if not cells:
+        return None
+    total = sum(cell["items"] for cell in cells)
+    return sum(cell["items"] * abs(cell["mean_p"] - cell["observed"]) for cell in cells) / total
 
 
 def spans_with_edits(spans: Sequence[Span], edits: Iterable[Span]) -> list[bool]:

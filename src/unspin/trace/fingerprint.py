@@ -20,7 +20,8 @@ from pathlib import Path
 
 from unspin import data
 from unspin.lexicon import SURFACES_FILE, Lexicon
-from unspin.lm import PRIOR_FILE, LanguageModel
+from unspin.lm import LanguageModel
+from unspin.lmbuild import PRIOR_FILE
 from unspin.text import Kind, lm_form, tokenize
 
 SHINGLE = 3
