@@ -10,6 +10,7 @@ CAUSES = {
     "original pruned by the decoder: same-word filter",
     "original pruned by the decoder: prior margin",
     "original pruned by the decoder: ranked below the top 6",
+    "original pruned by the decoder: ranked below the top 6 (within the top 12)",
     "model prefers the surface",
     "model prefers another original",
     "search error (beam chose the surface)",

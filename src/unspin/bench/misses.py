@@ -77,7 +77,11 @@ def _pruned_by(restorer, surface: str, original: str) -> str:
     if math.log10(candidate.prior) <= floor:
         return "prior margin"
     if kept >= settings.candidates_per_span:
-        return f"ranked below the top {settings.candidates_per_span}"
+        # How far below: whether a few more candidates per span would have reached it.
+        near = kept < 2 * settings.candidates_per_span
+        return f"ranked below the top {settings.candidates_per_span}" + (
+            f" (within the top {2 * settings.candidates_per_span})" if near else ""
+        )
     return "unexplained"
 
 
