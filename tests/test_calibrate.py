@@ -1,0 +1,36 @@
+"""Calibration's fit weights: each class and each dev genre counts the same."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from unspin.bench.calibrate import _fit_weights, dev_genre, fit_logistic
+
+
+def test_each_class_and_each_dev_genre_within_it_weighs_the_same() -> None:
+    labels = np.array([0, 0, 0, 1, 1, 1, 1, 1, 1], dtype=float)
+    genres = np.array(["bbc", "bbc", "sotu", "bbc", "bbc", "bbc", "bbc", "sotu", "sotu"])
+    weights = _fit_weights(labels, genres)
+    assert weights.mean() == pytest.approx(1.0)
+    for value in (0.0, 1.0):
+        in_class = labels == value
+        assert weights[in_class].sum() == pytest.approx(len(labels) / 2)
+        bbc, sotu = in_class & (genres == "bbc"), in_class & (genres == "sotu")
+        assert weights[bbc].sum() == pytest.approx(weights[sotu].sum())
+
+
+def test_dev_genres_are_read_off_real_ids() -> None:
+    assert dev_genre("business/001") == "bbc"
+    assert dev_genre("2010-Obama-1#3") == "sotu"
+    assert dev_genre("ce17#2") == "brown-hobbies"
+    assert dev_genre("ch01#0") == "brown-government"
+
+
+def test_a_weighted_fit_equals_the_fit_on_repeated_rows() -> None:
+    rng = np.random.default_rng(7)
+    x = np.hstack([rng.normal(size=(40, 2)), np.ones((40, 1))])
+    y = (x[:, 0] + rng.normal(scale=0.5, size=40) > 0).astype(float)
+    twice = np.r_[np.ones(20) * 2, np.ones(20)]
+    repeated = np.vstack([x, x[:20]]), np.r_[y, y[:20]]
+    assert fit_logistic(x, y, sample_weights=twice) == pytest.approx(fit_logistic(*repeated))
