@@ -150,6 +150,24 @@ def test_a_repeated_change_is_one_type_of_evidence():
     assert repeated.type_rate < varied.type_rate
 
 
+def test_likely_changes_are_a_rung_between_all_and_sure():
+    # A phrase spinner's plausible swaps earn confidences around 0.8-0.95, rarely 0.97.
+    changes = [
+        Change(10 * i, 10 * i + 5, f"word{i}", "said", c, "")
+        for i, c in enumerate((0.5, 0.79, 0.8, 0.9, 0.99))
+    ]
+    evidence = Evidence.of(100, changes)
+    assert evidence.likely_type_rate == 3 / 100 and evidence.sure_type_rate == 1 / 100
+    assert len(evidence.features()) == 5
+
+
+def test_the_restorers_spin_rate_estimate_separates_spun_from_clean(unspinner):
+    text = first_document("bbc")
+    _, clean_rate = unspinner.restorer.decode_document(text)
+    _, spun_rate = unspinner.restorer.decode_document(spin(text, "crude", 0.3, seed=5).spun)
+    assert 0.0 < clean_rate < spun_rate <= 0.5
+
+
 def test_curves_refuse_the_wrong_number_of_features():
     with pytest.raises(ValueError):
         Logistic((1.0, 2.0, -3.0)).probability((1.0,))

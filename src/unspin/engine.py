@@ -464,11 +464,16 @@ class Restorer:
 
     def decode(self, text: str) -> list[tuple[Change, tuple[float, ...]]]:
         """Every change on the best paths with its confidence features, before any threshold."""
+        return self.decode_document(text)[0]
+
+    def decode_document(self, text: str) -> tuple[list[tuple[Change, tuple[float, ...]]], float]:
+        """:meth:`decode`, and the share of spinnable words the first pass found spun: the
+        decoder's own estimate of the document's spin rate, which detection reads as evidence."""
         lattices, paths, rate = self.best_paths(text)
         changes = []
         for lattice, path in zip(lattices, paths, strict=True):
             changes.extend(self._changes(text, lattice, path, rate))
-        return changes
+        return changes, rate.rate
 
     def best_paths(self, text: str) -> tuple[list[_Lattice], list[list[_Edge]], _RateCosts]:
         """Each sentence's lattice and best path, and the document's rate costs they were
@@ -574,7 +579,7 @@ class _RateCosts:
     the bonuses for a restoration the first pass made elsewhere in the document (``repeated``)
     and for the evidence at the other occurrences of its surface (``pooled``, per edge)."""
 
-    __slots__ = ("bonus", "keep", "pooled", "repeated", "spun")
+    __slots__ = ("bonus", "keep", "pooled", "rate", "repeated", "spun")
 
     def __init__(
         self,
@@ -583,6 +588,7 @@ class _RateCosts:
         bonus: float = 0.0,
         pooled: dict[_Edge, float] | None = None,
     ) -> None:
+        self.rate = rate
         self.spun = math.log10(rate)
         self.keep = math.log10(1.0 - rate)
         self.repeated = repeated if repeated is not None else Counter()

@@ -155,7 +155,7 @@ def _spun_variant(
 def detection_rows(unspinner, documents: list[tuple[str, str]], seed: int) -> dict[str, list]:
     """Features and labels of every dev document and paragraph under each condition, for both
     tiers; paragraphs carry their document's features after their own."""
-    from unspin.detect import Evidence, fast_features, full_features
+    from unspin.detect import Evidence, fast_features, full_document_features, full_features
     from unspin.screen import Stretch
 
     rows: dict[str, list] = {key: [] for key in ("fast_doc", "full_doc", "fast_par", "full_par")}
@@ -174,9 +174,10 @@ def detection_rows(unspinner, documents: list[tuple[str, str]], seed: int) -> di
             spun, spans = _spun_variant(text, spinner, rate, alternate, seed + number)
             paragraphs = unspinner.screen.scan(spun)
             document = Stretch.pool(paragraphs)
-            changes = [c for c, _ in unspinner.restorer.decode(spun)]
+            decoded, spin_rate = unspinner.restorer.decode_document(spun)
+            changes = [c for c, _ in decoded]
             fast = fast_features(document)
-            full = full_features(Evidence.of(document.words, changes), document)
+            full = full_document_features(Evidence.of(document.words, changes), document, spin_rate)
             rows["fast_doc"].append(fast)
             rows["full_doc"].append(full)
             labels["doc"].append(bool(spans))
