@@ -1,11 +1,11 @@
-"""Calibration's fit weights: each class and each dev genre counts the same."""
+"""Calibration: fit weights (each class and each dev genre counts the same) and thresholds."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from unspin.bench.calibrate import _fit_weights, dev_genre, fit_logistic
+from unspin.bench.calibrate import _fit_weights, _paragraph_threshold, dev_genre, fit_logistic
 
 
 def test_each_class_and_each_dev_genre_within_it_weighs_the_same() -> None:
@@ -34,3 +34,16 @@ def test_a_weighted_fit_equals_the_fit_on_repeated_rows() -> None:
     twice = np.r_[np.ones(20) * 2, np.ones(20)]
     repeated = np.vstack([x, x[:20]]), np.r_[y, y[:20]]
     assert fit_logistic(x, y, sample_weights=twice) == pytest.approx(fit_logistic(*repeated))
+
+
+def test_paragraph_threshold_holds_every_dev_genre_to_the_rate() -> None:
+    # Paragraphs of spun documents and short paragraphs do not count; each genre is judged alone,
+    # so a small genre's one high-scoring clean paragraph sets the threshold.
+    data = {
+        "par_condition": ["None/0.0/all"] * 6 + ["crude/0.15/all"],
+        "par_words": [80, 80, 80, 80, 80, 30, 80],
+        "par_genre": ["bbc", "bbc", "bbc", "sotu", "sotu", "sotu", "sotu"],
+    }
+    probabilities = np.array([0.2, 0.3, 0.6, 0.1, 0.8, 0.99, 0.99])
+    assert _paragraph_threshold(probabilities, data, rate=0.0) == 0.81
+    assert _paragraph_threshold(probabilities, data, rate=0.5) == 0.5  # the lowest it offers

@@ -168,6 +168,19 @@ def test_the_restorers_spin_rate_estimate_separates_spun_from_clean(unspinner):
     assert 0.0 < clean_rate < spun_rate <= 0.5
 
 
+def test_paragraphs_have_their_own_threshold_unless_one_is_given(unspinner):
+    text = spin(first_document("bbc"), "crude", 0.15, seed=3).spun
+    calibrated = unspinner.check(text, tier="full")
+    assert calibrated.threshold == CALIBRATION.threshold
+    assert calibrated.paragraph_threshold == CALIBRATION.paragraph_threshold
+    for paragraph in calibrated.paragraphs:
+        if paragraph.verdict != "insufficient":
+            spun = paragraph.spun_probability >= CALIBRATION.paragraph_threshold
+            assert paragraph.verdict == ("spun" if spun else "clean")
+    given = unspinner.check(text, tier="full", threshold=0.5)
+    assert given.threshold == given.paragraph_threshold == 0.5
+
+
 def test_curves_refuse_the_wrong_number_of_features():
     with pytest.raises(ValueError):
         Logistic((1.0, 2.0, -3.0)).probability((1.0,))

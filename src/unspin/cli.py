@@ -188,7 +188,12 @@ def check(
     as_json: JsonOpt = False,
     threshold: Annotated[
         float | None,
-        typer.Option(min=0.0, max=1.0, help="Call a text spun above this probability."),
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Call the text, and each paragraph, spun at or above this probability."
+            " Default: the calibrated thresholds, which the output reports.",
+        ),
     ] = None,
     fingerprints: Annotated[
         Path | None,
@@ -240,7 +245,8 @@ def show_verdict(verdict: Verdict) -> None:
     colour = {"spun": "red", "clean": "green", "insufficient": "yellow"}[verdict.verdict]
     out.print(
         f"[bold {colour}]{verdict.verdict}[/]  spun probability {verdict.spun_probability:.3f}"
-        f" ({verdict.words} words, threshold {verdict.threshold:.2f}, {verdict.tier} tier)"
+        f" ({verdict.words} words, threshold {verdict.threshold:.2f}, paragraphs"
+        f" {verdict.paragraph_threshold:.2f}, {verdict.tier} tier)"
     )
     for number, paragraph in enumerate(verdict.paragraphs, start=1):
         out.print(

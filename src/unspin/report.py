@@ -70,6 +70,7 @@ class Verdict:
     threshold: float = 0.5
     data_version: str = ""
     tier: str = "full"  # which detection tier decided: "fast" (screen only) or "full"
+    paragraph_threshold: float = 0.5  # paragraphs answer to a looser false-positive target
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 
 from unspin.api import Unspinner
-from unspin.bench.detection import DOCUMENT_WORDS
+from unspin.bench.detection import DOCUMENT_WORDS, PARAGRAPH_WORDS
 from unspin.bench.spinners import spin
 from unspin.corpora import (
     BROWN_DEV,
@@ -118,6 +118,10 @@ def fit_logistic(
     return weights
 
 
+# The bench's target for clean paragraphs called spun (documents: 0.1%, met by the threshold
+# clearing every clean dev document).
+PARAGRAPH_FALSE_POSITIVE_TARGET = 0.005
+
 # Dev conditions the detector is fitted on: clean, crude and phrase spinning at the bench's lowest
 # rates, and a document whose every other paragraph is spun (teaches paragraphs to look at
 # themselves, not only at their document). Tortured spinning touches too few words to call a
@@ -164,6 +168,7 @@ def detection_rows(unspinner, documents: list[tuple[str, str]], seed: int) -> di
         "doc_words": [],
         "par": [],
         "par_words": [],
+        "par_condition": [],
         "condition": [],
         "genre": [],
         "par_genre": [],
@@ -182,7 +187,8 @@ def detection_rows(unspinner, documents: list[tuple[str, str]], seed: int) -> di
             rows["full_doc"].append(full)
             labels["doc"].append(bool(spans))
             labels["doc_words"].append(document.words)
-            labels["condition"].append(f"{spinner}/{rate}/{'alternate' if alternate else 'all'}")
+            condition = f"{spinner}/{rate}/{'alternate' if alternate else 'all'}"
+            labels["condition"].append(condition)
             labels["genre"].append(genre)
             for p in paragraphs:
                 inside = [c for c in changes if p.start <= c.start < p.end]
@@ -190,6 +196,7 @@ def detection_rows(unspinner, documents: list[tuple[str, str]], seed: int) -> di
                 rows["full_par"].append((*full_features(Evidence.of(p.words, inside), p), *full))
                 labels["par"].append(any(p.start <= a < p.end for a, _ in spans))
                 labels["par_words"].append(p.words)
+                labels["par_condition"].append(condition)
                 labels["par_genre"].append(genre)
     return {**rows, **labels}
 
@@ -260,6 +267,9 @@ def fit_detection_rows(data: dict[str, list], documents: int) -> dict:
     )
     clear = float(np.floor(np.quantile(probabilities["fast_doc"][spun_low], 0.005) * 1000) / 1000)
     fitted["threshold"] = threshold
+    fitted["paragraph_threshold"] = _paragraph_threshold(
+        probabilities["full_par"], data, PARAGRAPH_FALSE_POSITIVE_TARGET / 2
+    )
     fitted["clear"] = clear
     conditions = np.array(data["condition"])
     fitted["dev"] = {
@@ -284,6 +294,23 @@ def fit_detection_rows(data: dict[str, list], documents: int) -> dict:
         },
     }
     return fitted
+
+
+def _paragraph_threshold(probabilities: np.ndarray, data: dict[str, list], rate: float) -> float:
+    """The lowest threshold (in hundredths) at which no dev genre calls more than ``rate`` of
+    the paragraphs of its clean documents spun (paragraphs of :data:`PARAGRAPH_WORDS` or more)."""
+    clean = (np.array(data["par_condition"]) == "None/0.0/all") & (
+        np.array(data["par_words"]) >= PARAGRAPH_WORDS
+    )
+    genres = np.array(data["par_genre"])
+    for hundredths in range(50, 100):
+        cut = hundredths / 100
+        if all(
+            (probabilities[clean & (genres == genre)] >= cut).mean() <= rate
+            for genre in set(genres[clean])
+        ):
+            return cut
+    return 0.99
 
 
 def _fit_confidence(

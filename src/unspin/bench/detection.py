@@ -295,6 +295,7 @@ def run(
         "data_version": model.version,
         "unspin_version": __version__,
         "threshold": CALIBRATION.threshold,
+        "paragraph_threshold": CALIBRATION.paragraph_threshold,
         "clear": CALIBRATION.clear,
         "corpora": {
             name: {"documents": len(d), "words": sum(_words(t) for _, t in d)}
@@ -321,6 +322,7 @@ def run(
             f"commit:{commit}",
             f"seed:{seed}",
             f"threshold:{CALIBRATION.threshold:.2f}",
+            f"paragraph_threshold:{CALIBRATION.paragraph_threshold:.2f}",
             *(f"{n}:{c['documents']}docs" for n, c in results["corpora"].items()),
             f"version:{__version__}",
         ]
@@ -346,7 +348,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"`{results['signature']}`",
         "",
-        f"{results['seconds']} s. Threshold {threshold:.2f} (a text is *spun* at or above it);"
+        f"{results['seconds']} s. Threshold {threshold:.2f} (a text is *spun* at or above it;"
+        f" a paragraph at {results['paragraph_threshold']:.2f});"
         f" the `auto` tier runs the restorer only where the screen's probability is at least"
         f" {results['clear']:.3f}. Both fitted on the dev split (`python -m"
         " unspin.bench.calibrate`), never on the text below. Documents are runs of whole"
