@@ -241,7 +241,7 @@ def check(
 
 
 def show_verdict(verdict: Verdict) -> None:
-    out = Console(highlight=False)
+    out = Console(highlight=False, soft_wrap=True)  # one line per item, also when piped
     colour = {"spun": "red", "clean": "green", "insufficient": "yellow"}[verdict.verdict]
     out.print(
         f"[bold {colour}]{verdict.verdict}[/]  spun probability {verdict.spun_probability:.3f}"

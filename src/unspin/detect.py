@@ -135,16 +135,9 @@ class Calibration:
     )
     full_document: Logistic = Logistic(
         (
-            -1.6037,
-            1.1205,
-            5.3674,
-            0.2946,
-            1.8488,
-            2.5752,
-            0.5011,
-            0.1863,
-            -0.9409,
-            -17.4219,
+            *(-1.6037, 1.1205, 5.3674, 0.2946, 1.8488),  # the restorer's evidence
+            *(2.5752, 0.5011, 0.1863, -0.9409),  # the screen's
+            -17.4219,  # log10 of the restorer's spin-rate estimate
             23.1846,
         )
     )

@@ -467,8 +467,9 @@ class Restorer:
         return self.decode_document(text)[0]
 
     def decode_document(self, text: str) -> tuple[list[tuple[Change, tuple[float, ...]]], float]:
-        """:meth:`decode`, and the share of spinnable words the first pass found spun: the
-        decoder's own estimate of the document's spin rate, which detection reads as evidence."""
+        """:meth:`decode`, and the spin rate it decoded at: the share of spinnable words the
+        first pass restored, pulled towards the prior rate (see :meth:`best_paths`). Detection
+        reads it as evidence."""
         lattices, paths, rate = self.best_paths(text)
         changes = []
         for lattice, path in zip(lattices, paths, strict=True):
