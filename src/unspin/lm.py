@@ -22,7 +22,8 @@ Files in a model directory: ``lm.binary`` (quantized KenLM trie, memory-mapped),
 (the Sphinx trigram as a quantized KenLM trie), ``unigram.marisa`` (word -> log10 wordfreq
 frequency, memory-mapped, so queries never import wordfreq, whose load is slow),
 ``webpairs.marisa`` (Web 1T log10 counts of words and word pairs) and ``lm.json`` (the build
-manifest and the constants of the unknown-word and association models).
+manifest and the constants of the unknown-word and association models). :mod:`unspin.lmbuild`
+writes them; this module only reads, so editing it does not make the data stale.
 """
 
 from __future__ import annotations
