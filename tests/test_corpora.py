@@ -31,10 +31,10 @@ def test_training_documents_exclude_evaluated_brown_genres(training_ids: list[st
 def test_the_screen_learns_from_the_same_brown_files_as_the_language_model(
     training_ids: list[str],
 ) -> None:
-    from unspin import screen
+    from unspin import screenbuild
 
     brown = {doc_id.removeprefix("brown:") for doc_id in training_ids if doc_id[:6] == "brown:"}
-    assert {file_id for file_id, _ in screen.training_documents()} == brown
+    assert {file_id for file_id, _ in screenbuild.training_documents()} == brown
 
 
 def test_training_documents_exclude_heldout_and_bbc(training_ids: list[str]) -> None:

@@ -44,3 +44,4 @@ def test_only_build_code_marks_the_data_stale():
     package = Path(unspin.__file__).parent
     assert all((package / f"{name}.py").is_file() for name in BUILD_MODULES)
     assert "lmbuild" in BUILD_MODULES and "lm" not in BUILD_MODULES
+    assert "screenbuild" in BUILD_MODULES and "screen" not in BUILD_MODULES

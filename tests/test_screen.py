@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from unspin import screen
+from unspin import screen, screenbuild
 from unspin.corpora import brown_documents
 from unspin.screen import Screen, Stretch
 
 
 def test_table_from_a_small_real_corpus_flags_what_the_spinners_produce(tmp_path):
     documents = list(brown_documents(["religion"]))[:2]
-    info = screen.build(tmp_path, documents)
+    info = screenbuild.build(tmp_path, documents)
     assert info["documents"] == 2 and 0.0 < info["spun_share"] < 0.5
     table = Screen(tmp_path)
     # The training text spun again: its substitutes are what the table has seen.

@@ -55,7 +55,7 @@ BUILD_MODULES = (
     "lmbuild",
     "sphinx",
     "corpora",
-    "screen",
+    "screenbuild",
     "bench/spinners",
 )
 
@@ -194,15 +194,15 @@ def _add_screen(
     directory: Path, progress: Callable[[str], None] | None, language_model: Path | None
 ) -> dict:
     """Add the detection screen's table to a directory built before it existed, in place."""
-    from unspin import screen
+    from unspin import screenbuild
 
     manifest = read_manifest(directory)
-    path = directory / screen.TABLE_FILE
-    partial = directory / (screen.TABLE_FILE + ".partial")
+    path = directory / screenbuild.TABLE_FILE
+    partial = directory / (screenbuild.TABLE_FILE + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
     manifest["screen"] = _screen_table(partial, progress, language_model)
-    (partial / screen.TABLE_FILE).rename(path)
+    (partial / screenbuild.TABLE_FILE).rename(path)
     partial.rmdir()
     manifest["files"][path.name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
     temporary = directory / (MANIFEST + ".partial")
@@ -216,15 +216,15 @@ def _screen_table(
 ) -> dict:
     """Learn the screen's table into ``directory``, or link it from ``language_model``'s
     directory: it depends on the training text only, like the language model."""
-    from unspin import screen
+    from unspin import screenbuild
 
     shared = read_manifest(language_model).get("screen") if language_model else None
     if shared:
-        os.link(language_model / screen.TABLE_FILE, directory / screen.TABLE_FILE)
+        os.link(language_model / screenbuild.TABLE_FILE, directory / screenbuild.TABLE_FILE)
         return dict(shared, shared_from=str(language_model))
     if progress:
         progress("learning the detection screen from spun training text")
-    return screen.build(directory, progress=progress)
+    return screenbuild.build(directory, progress=progress)
 
 
 class _InParallel:
