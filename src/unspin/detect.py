@@ -135,32 +135,32 @@ class Calibration:
     )
     full_document: Logistic = Logistic(
         (
-            *(-1.6037, 1.1205, 5.3674, 0.2946, 1.8488),  # the restorer's evidence
-            *(2.5752, 0.5011, 0.1863, -0.9409),  # the screen's
-            -17.4219,  # log10 of the restorer's spin-rate estimate
-            23.1846,
+            *(-1.8773, 0.7481, 5.7259, 0.8358, 1.9259),  # the restorer's evidence
+            *(3.035, 0.5097, 0.136, -1.0914),  # the screen's
+            -17.9108,  # log10 of the restorer's spin-rate estimate
+            25.4037,
         )
     )
     full_paragraph: Logistic = Logistic(
         (
-            *(-0.3856, -0.1018, 0.9973, 0.5678, 0.362, 0.3797, 0.4645, 0.0696, 0.9543),
-            *(0.4942, 1.6314, 1.1735, -1.282, 0.656, 0.838, 0.207, 0.0317, -0.7994, -9.7647),
-            15.3905,
+            *(-0.5882, 0.2749, 1.2046, 0.1987, 0.3923, 0.3865, 0.4431, 0.0458, 0.9746),
+            *(-0.0221, 1.4073, 1.8073, -1.0989, 0.5902, 0.9373, 0.3088, 0.0015, -0.8937, -9.9946),
+            15.6496,
         )
     )
     # Set on the dev split (735 documents x 6 conditions; classes, and the dev genres within each
-    # class, weighted equally): no clean dev document of 300 words or more reaches 0.97 in the full
-    # tier (the highest, a Brown government text, scores 0.963). There, 98.1% of crude-spun
-    # documents at rate 0.15 and all at 0.3 are called spun, and 61% of phrase-spun ones at 0.15
-    # (96% at 0.3). Before the restorer's rate estimate and the likely changes joined the
-    # features, the threshold was 0.95 (98.4% crude, 52% phrase at 0.15). The screen alone clears
-    # 24% of clean dev documents below 0.019.
-    threshold: float = 0.97
+    # class, weighted equally): no clean dev document of 300 words or more reaches 0.89 in the full
+    # tier (the highest scores 0.887). There, 99.2% of crude-spun documents at rate 0.15 and all
+    # at 0.3 are called spun, and 77% of phrase-spun ones at 0.15 (98% at 0.3). With the
+    # restorer's earlier confidence model, whose repeat-count products marked down a restoration
+    # made many times over, the highest clean document scored 0.963 and the threshold was 0.97
+    # (98.1% crude, 61% phrase at 0.15). The screen alone clears 24% of clean dev documents
+    # below 0.019.
+    threshold: float = 0.89
     # Paragraphs are held to a false-positive rate of 0.5%, documents to 0.1%: the lowest
     # threshold at which no dev genre's clean paragraphs (60 words or more) are called spun more
-    # than half that often (held-out text has run up to twice the dev rates). At 0.95, 93% of
-    # crude-spun dev paragraphs at rate 0.15 are called spun, against 89% at 0.97.
-    paragraph_threshold: float = 0.95
+    # than half that often (held-out text has run up to twice the dev rates).
+    paragraph_threshold: float = 0.9
     clear: float = 0.019
 
 

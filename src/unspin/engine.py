@@ -195,9 +195,34 @@ def _inflection(ending: str, stem_end: str) -> bool:
 
 CONFIDENCE_MODEL = Path(__file__).with_name("confidence.json")
 
+# What the confidence model sees of a change (Restorer.change_features), bias last.
+CHANGE_FEATURES = (
+    "evidence",
+    "log_channel",
+    "surface_unigram",
+    "original_unigram",
+    "inner_capital",
+    "length_change",
+    "indirect_relation",
+    "log_rate",
+    "log_repeats",
+    "pooled_evidence",
+    "pair_evidence",
+    "bias",
+)
+# Features that enter the confidence model alone, in no product. Many repeats of one restoration
+# are common in dev spinning only for function words (in -> successful), so the products of the
+# repeat count learned a curve that collapsed past about ten repeats for anything else: the 17
+# stated -> said of a real spun article (shared/samples, seen, not tuned on), each making its
+# sentence 10^5-10^7 times likelier, scored 0.12-0.90; refitted without them, 0.85-0.98. On
+# held-out dev documents the model without them keeps as many right changes at the same
+# false-change rate (11,432 against 11,476 at 0.85) and fits as well (log loss 0.2971 both).
+UNPAIRED = frozenset({CHANGE_FEATURES.index("log_repeats")})
 
-def confidence_terms(features: Sequence[float]) -> list[float]:
-    """A change's features (bias last) followed by the products of every pair of them.
+
+def confidence_terms(features: Sequence[float], unpaired: frozenset[int] = UNPAIRED) -> list[float]:
+    """A change's features (bias last) followed by the products of every pair of them, except
+    pairs with an ``unpaired`` feature (indices into ``features``).
 
     How much sentence evidence a change needs depends on what kind of change it is: a rare
     original, an indirect thesaurus relation, or a span shrunk to fewer words (loss of life ->
@@ -206,7 +231,7 @@ def confidence_terms(features: Sequence[float]) -> list[float]:
     trained on, the pairwise terms keep 5% more right changes at the same number of wrong ones
     (8% at the strictest threshold).
     """
-    linear = features[:-1]
+    linear = [value for index, value in enumerate(features[:-1]) if index not in unpaired]
     return [*features, *(a * b for i, a in enumerate(linear) for b in linear[i:])]
 
 
@@ -382,8 +407,7 @@ class Restorer:
             )
             cost_gain = rate.costs((edge,))[0] - sum(rate.costs(undone))
             features = self.change_features(edge, lm_gain + cost_gain, pair_gain, lattice, rate)
-            score = sum(map(mul, self._confidence_weights, confidence_terms(features)))
-            confidence = 1.0 / (1.0 + math.exp(-max(min(score, 50.0), -50.0)))
+            confidence = self.confidence(features)
             start, end = lattice.tokens[edge.start].start, lattice.tokens[edge.end - 1].end
             found = source[start:end]
             reason = edge.candidate.explain(" ".join(lattice.forms[edge.start : edge.end]))
@@ -395,24 +419,16 @@ class Restorer:
             changes.append((change, features))
         return changes
 
+    def confidence(self, features: Sequence[float]) -> float:
+        """The chance that a change with these :meth:`change_features` is right."""
+        score = sum(map(mul, self._confidence_weights, confidence_terms(features)))
+        return 1.0 / (1.0 + math.exp(-max(min(score, 50.0), -50.0)))
+
     def _pairs(self, words: Sequence[str]) -> float:
         """Summed web association of each adjacent pair of ``words``."""
         return sum(map(self._pair, words, words[1:]))
 
-    FEATURES = (
-        "evidence",
-        "log_channel",
-        "surface_unigram",
-        "original_unigram",
-        "inner_capital",
-        "length_change",
-        "indirect_relation",
-        "log_rate",
-        "log_repeats",
-        "pooled_evidence",
-        "pair_evidence",
-        "bias",
-    )
+    FEATURES = CHANGE_FEATURES
     CONFIDENCE_TERMS = len(confidence_terms([0.0] * len(FEATURES)))  # weights the model needs
 
     def change_features(

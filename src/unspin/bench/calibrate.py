@@ -32,7 +32,7 @@ from unspin.corpora import (
     brown_documents,
     sotu_documents,
 )
-from unspin.engine import CONFIDENCE_MODEL, Restorer, Settings, confidence_terms
+from unspin.engine import CONFIDENCE_MODEL, UNPAIRED, Restorer, Settings, confidence_terms
 
 
 def dev_documents() -> list[tuple[str, str]]:
@@ -332,7 +332,9 @@ def _fit_confidence(
     kept = confidence >= threshold
     model = {
         "features": list(Restorer.FEATURES),
-        "terms": "features, then the product of each pair (engine.confidence_terms)",
+        "terms": "features, then the product of each pair but those with an unpaired feature "
+        "(engine.confidence_terms)",
+        "unpaired": [Restorer.FEATURES[i] for i in sorted(UNPAIRED)],
         "weights": np.round(weights, 6).tolist(),
         "fitted_on": {
             "text": "dev split: BBC dev articles and 2009-2016 addresses (never evaluation text)",
