@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unspin.bench.calibrate import _fit_weights, _paragraph_threshold, dev_genre, fit_logistic
+from unspin.bench.calibrate import (
+    _fit_weights,
+    _left_out_probabilities,
+    _paragraph_threshold,
+    dev_genre,
+    fit_logistic,
+)
 
 
 def test_each_class_and_each_dev_genre_within_it_weighs_the_same() -> None:
@@ -47,3 +53,19 @@ def test_paragraph_threshold_holds_every_dev_genre_to_the_rate() -> None:
     probabilities = np.array([0.2, 0.3, 0.6, 0.1, 0.8, 0.99, 0.99])
     assert _paragraph_threshold(probabilities, data, rate=0.0) == 0.81
     assert _paragraph_threshold(probabilities, data, rate=0.5) == 0.5  # the lowest it offers
+
+
+def test_left_out_probabilities_come_from_curves_that_never_saw_the_genre() -> None:
+    # The document threshold must clear clean dev text as scored by a curve fitted without its
+    # genre; relabelling a genre's own rows must not move its left-out probabilities.
+    rng = np.random.default_rng(3)
+    features = rng.normal(size=(60, 2))
+    labels = (features[:, 0] > 0).astype(float)
+    genres = np.array(["bbc", "sotu", "brown-hobbies"] * 20)
+    data = {"full_doc": features.tolist()}
+    before = _left_out_probabilities(data, labels, genres)
+    relabelled = np.where(genres == "sotu", 1.0 - labels, labels)
+    after = _left_out_probabilities(data, relabelled, genres)
+    sotu = genres == "sotu"
+    assert after[sotu] == pytest.approx(before[sotu])
+    assert not np.allclose(after[~sotu], before[~sotu])
