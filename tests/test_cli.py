@@ -47,6 +47,13 @@ def test_help_reflows_paragraphs_to_the_terminal(command):
         assert "bench/results/<date>-<suite>.md" in wide.stdout
 
 
+def test_bench_threshold_is_refused_outside_the_detect_suite(tmp_path):
+    result = run("bench", "--suite", "quick", "--threshold", "0.9", "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert "--threshold applies to --suite detect only" in result.stderr
+    assert not any(tmp_path.iterdir())
+
+
 def test_restore_json_from_stdin(data_dir):
     result = run("restore", "-", "--json", stdin=SPUN, env={"UNSPIN_DATA": str(data_dir)})
     assert result.returncode == 0, result.stderr

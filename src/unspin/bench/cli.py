@@ -56,6 +56,15 @@ def bench(
             " floor every metric must beat. Needs no built data.",
         ),
     ] = False,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="detect suite only: judge documents and paragraphs at this probability instead"
+            " of the shipped thresholds (another operating point of the same curves).",
+        ),
+    ] = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -74,6 +83,8 @@ def bench(
         os.environ.setdefault(variable, "1")
     from unspin.bench import suite as bench_suite
 
+    if threshold is not None and suite != "detect":
+        raise typer.BadParameter("--threshold applies to --suite detect only")
     if suite == "trace":
         from unspin.bench import trace_bench
 
@@ -82,7 +93,9 @@ def bench(
     elif suite == "detect":
         from unspin.bench import detection
 
-        results = detection.run(out, data_dir=data_dir, seed=seed, progress=True)
+        results = detection.run(
+            out, data_dir=data_dir, seed=seed, progress=True, threshold=threshold
+        )
     elif baseline:
         passthrough = bench_suite.passthrough
         results = bench_suite.run(

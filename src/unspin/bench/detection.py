@@ -19,6 +19,7 @@ No setting is fitted here: the curves and thresholds come from the dev split (se
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import statistics
@@ -241,15 +242,27 @@ def run(
     seed: int = DEFAULT_SEED,
     progress: bool = True,
     spun_documents: int = SPUN_DOCUMENTS,
+    threshold: float | None = None,
 ) -> dict[str, Any]:
-    """Run the detection bench and write ``<date>-detect.md`` and ``.json`` into ``out_dir``."""
+    """Run the detection bench and write ``<date>-detect.md`` and ``.json`` into ``out_dir``.
+
+    ``threshold`` replaces the shipped thresholds, for documents and paragraphs alike (as
+    ``check(threshold=...)`` does): another operating point of the same curves, e.g. to compare
+    two calibrations at equal strictness."""
     import unspin
     from unspin.detect import CALIBRATION
 
     started = time.perf_counter()
     commit = _git_commit()
     model = unspin.load(data_dir)
-    checker = model.check
+    checker = (
+        model.check if threshold is None else functools.partial(model.check, threshold=threshold)
+    )
+    thresholds = (
+        (CALIBRATION.threshold, CALIBRATION.paragraph_threshold)
+        if threshold is None
+        else (threshold, threshold)
+    )
     _say(f"detect suite, seed {seed}: reading and cutting corpora", progress)
     clean = _clean_genres(seed)
     conditions: list[dict[str, Any]] = []
@@ -294,8 +307,9 @@ def run(
         "commit": commit,
         "data_version": model.version,
         "unspin_version": __version__,
-        "threshold": CALIBRATION.threshold,
-        "paragraph_threshold": CALIBRATION.paragraph_threshold,
+        "threshold": thresholds[0],
+        "paragraph_threshold": thresholds[1],
+        "threshold_source": "shipped" if threshold is None else "--threshold",
         "clear": CALIBRATION.clear,
         "corpora": {
             name: {"documents": len(d), "words": sum(_words(t) for _, t in d)}
@@ -321,8 +335,8 @@ def run(
             f"data:{model.version}",
             f"commit:{commit}",
             f"seed:{seed}",
-            f"threshold:{CALIBRATION.threshold:.2f}",
-            f"paragraph_threshold:{CALIBRATION.paragraph_threshold:.2f}",
+            f"threshold:{thresholds[0]:.2f}",
+            f"paragraph_threshold:{thresholds[1]:.2f}",
             *(f"{n}:{c['documents']}docs" for n, c in results["corpora"].items()),
             f"version:{__version__}",
         ]
@@ -351,8 +365,15 @@ def markdown(results: dict[str, Any]) -> str:
         f"{results['seconds']} s. Threshold {threshold:.2f} (a text is *spun* at or above it;"
         f" a paragraph at {results['paragraph_threshold']:.2f});"
         f" the `auto` tier runs the restorer only where the screen's probability is at least"
-        f" {results['clear']:.3f}. Both fitted on the dev split (`python -m"
-        " unspin.bench.calibrate`), never on the text below. Documents are runs of whole"
+        f" {results['clear']:.3f}. "
+        + (
+            "Both fitted on the dev split (`python -m unspin.bench.calibrate`), never on the text"
+            " below."
+            if results.get("threshold_source", "shipped") == "shipped"
+            else "The thresholds were set with `--threshold`, not the shipped ones; the curves"
+            " and the screen's cut are the shipped ones."
+        )
+        + " Documents are runs of whole"
         f" paragraphs of at least {DOCUMENT_WORDS} words; paragraphs count from"
         f" {PARAGRAPH_WORDS} words. Upper bounds are one-sided 95% (Clopper-Pearson).",
         "",
