@@ -163,6 +163,12 @@ class Calibration:
     paragraph_threshold: float = 0.9
     clear: float = 0.019
 
+    def thresholds(self, override: float | None = None) -> tuple[float, float]:
+        """The document's and the paragraphs' thresholds; ``override`` replaces both."""
+        if override is None:
+            return self.threshold, self.paragraph_threshold
+        return override, override
+
 
 CALIBRATION = Calibration()
 
@@ -230,11 +236,7 @@ def check(
     """
     if tier not in TIERS:
         raise ValueError(f"tier must be one of {', '.join(TIERS)}, not {tier!r}")
-    thresholds = (
-        (calibration.threshold, calibration.paragraph_threshold)
-        if threshold is None
-        else (threshold, threshold)
-    )
+    thresholds = calibration.thresholds(threshold)
     allowed = (
         [(h.start, h.end) for h in phrase_lists.find(text, dict.fromkeys(allow, ""))]
         if allow

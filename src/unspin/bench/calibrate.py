@@ -249,13 +249,11 @@ def fit_detection_rows(data: dict[str, list], documents: int) -> dict:
         ("fast_par", par_labels, par_genres, long_enough),
         ("full_par", par_labels, par_genres, long_enough),
     ):
-        x = np.array(data[name], dtype=float)
-        x = np.hstack([x, np.ones((len(x), 1))])
+        x = _with_bias(data[name])
         keep = mask if mask is not None else np.ones(len(x), dtype=bool)
-        balance = _fit_weights(labels[keep], genres[keep])
-        weights = fit_logistic(x[keep], labels[keep], l2=1e-2, sample_weights=balance)
+        weights = _fit_curve(x[keep], labels[keep], genres[keep])
         fitted[name] = np.round(weights, 4).tolist()
-        probabilities[name] = 1.0 / (1.0 + np.exp(-np.clip(x @ weights, -50, 50)))
+        probabilities[name] = _probabilities(x, weights)
     clean = doc_labels == 0
     full = probabilities["full_doc"]
     # The threshold clears every clean dev document of the length the detection targets are set
@@ -309,15 +307,27 @@ def _left_out_probabilities(
 ) -> np.ndarray:
     """Each dev document's full-tier probability under the curve fitted on the other dev genres
     only, weighted as :func:`fit_detection_rows` weights them."""
-    x = np.array(data["full_doc"], dtype=float)
-    x = np.hstack([x, np.ones((len(x), 1))])
+    x = _with_bias(data["full_doc"])
     probabilities = np.zeros(len(x))
     for genre in sorted(set(genres)):
         seen = genres != genre
-        balance = _fit_weights(labels[seen], genres[seen])
-        weights = fit_logistic(x[seen], labels[seen], l2=1e-2, sample_weights=balance)
-        probabilities[~seen] = 1.0 / (1.0 + np.exp(-np.clip(x[~seen] @ weights, -50, 50)))
+        weights = _fit_curve(x[seen], labels[seen], genres[seen])
+        probabilities[~seen] = _probabilities(x[~seen], weights)
     return probabilities
+
+
+def _with_bias(rows: list) -> np.ndarray:
+    x = np.array(rows, dtype=float)
+    return np.hstack([x, np.ones((len(x), 1))])
+
+
+def _fit_curve(x: np.ndarray, labels: np.ndarray, genres: np.ndarray) -> np.ndarray:
+    """A detection curve's weights, each class and each dev genre within it weighing the same."""
+    return fit_logistic(x, labels, l2=1e-2, sample_weights=_fit_weights(labels, genres))
+
+
+def _probabilities(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x @ weights, -50, 50)))
 
 
 def _paragraph_threshold(probabilities: np.ndarray, data: dict[str, list], rate: float) -> float:

@@ -258,11 +258,7 @@ def run(
     checker = (
         model.check if threshold is None else functools.partial(model.check, threshold=threshold)
     )
-    thresholds = (
-        (CALIBRATION.threshold, CALIBRATION.paragraph_threshold)
-        if threshold is None
-        else (threshold, threshold)
-    )
+    thresholds = CALIBRATION.thresholds(threshold)
     _say(f"detect suite, seed {seed}: reading and cutting corpora", progress)
     clean = _clean_genres(seed)
     conditions: list[dict[str, Any]] = []
