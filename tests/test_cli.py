@@ -85,6 +85,7 @@ def test_check_exit_codes(data_dir, tmp_path):
         (("restore", "/no/such/file.txt"), None, "no such file"),
         (("restore", "/"), None, "is a directory"),
         (("check", "-"), b"caf\xe9 latin-1 text", "not UTF-8"),
+        (("check", "-", "--tier", "fast", "--rescore", "neural"), b"Some text.", "fast tier"),
     ],
 )
 def test_bad_input_gives_one_line_error(data_dir, args, stdin, message):

@@ -10,6 +10,7 @@ import importlib.util
 
 import pytest
 
+from unspin.detect import FLAGGED
 from unspin.neural import _by_sentence, _render
 from unspin.report import Change, apply_changes
 
@@ -79,3 +80,31 @@ def test_api_option_gives_a_consistent_restoration(unspinner):
 def test_unknown_rescorer_is_refused(unspinner):
     with pytest.raises(ValueError, match="neural"):
         unspinner.restore(SPUN, rescore="bert")
+
+
+@needs_model
+def test_no_change_below_the_rescoring_floor_could_become_a_flag(rescorer):
+    floor = rescorer.lowest_reaching(FLAGGED)
+    best = rescorer.settings.max_gain
+    for confidence, reaches in ((floor + 0.001, True), (floor - 0.001, False)):
+        change = _change(SPUN, "helium", "he", confidence)
+        rescored = rescorer._rescored(change, best, rescorer.features(change, best))
+        assert (rescored.confidence >= FLAGGED) is reaches
+
+
+@needs_model
+def test_check_rescoring_rejudges_the_flags_not_the_verdict(unspinner):
+    text = " ".join([SPUN] * 4)
+    engine = unspinner.check(text, tier="full")
+    rescored = unspinner.check(text, rescore="neural")
+    assert rescored.tier == "full"  # rescoring needs the restorer's changes, so auto runs it
+    assert rescored.spun_probability == engine.spun_probability
+    assert rescored.flags
+    assert all("SmolLM2" in flag.reason and flag.confidence >= FLAGGED for flag in rescored.flags)
+    assert {"helium", "successful"} <= {flag.found for flag in rescored.flags}
+
+
+@needs_model
+def test_rescoring_needs_the_restorer(unspinner):
+    with pytest.raises(ValueError, match="full"):
+        unspinner.check(SPUN, tier="fast", rescore="neural")

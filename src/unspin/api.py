@@ -30,14 +30,8 @@ class Unspinner:
         """``rescore="neural"``: SmolLM2 rescores the changes (``make neural`` installs it; ~20 s
         to load once, far slower per word: see unspin.neural)."""
         _require_text(text, "restore")
-        if rescore is None:
-            result = self.restorer.restore(text, min_confidence=min_confidence)
-        elif rescore == "neural":
-            from unspin.neural import NeuralRescorer
-
-            result = NeuralRescorer(self.restorer).restore(text, min_confidence=min_confidence)
-        else:
-            raise ValueError(f"unknown rescore {rescore!r}; the one choice is 'neural'")
+        restorer = self.restorer if rescore is None else self._rescorer(rescore)
+        result = restorer.restore(text, min_confidence=min_confidence)
         return Restoration(result.text, result.changes, self.version)
 
     def check(
@@ -47,14 +41,29 @@ class Unspinner:
         fingerprints: Mapping[str, str] | None = None,
         allow: Collection[str] = (),
         tier: str = "auto",
+        rescore: str | None = None,
     ) -> Verdict:
-        """``tier``: "fast" (screen only), "full" (restorer too) or "auto" (see unspin.detect)."""
+        """``tier``: "fast" (screen only), "full" (restorer too) or "auto" (see unspin.detect).
+        ``rescore="neural"``: SmolLM2 re-judges the flags (not the probabilities)."""
         from unspin.detect import check
 
         _require_text(text, "check")
         return check(
-            self, text, threshold=threshold, fingerprints=fingerprints, allow=allow, tier=tier
+            self,
+            text,
+            threshold=threshold,
+            fingerprints=fingerprints,
+            allow=allow,
+            tier=tier,
+            rescorer=None if rescore is None else self._rescorer(rescore),
         )
+
+    def _rescorer(self, rescore: str):
+        if rescore != "neural":
+            raise ValueError(f"unknown rescore {rescore!r}; the one choice is 'neural'")
+        from unspin.neural import NeuralRescorer
+
+        return NeuralRescorer(self.restorer)  # the model itself is loaded once per process
 
     @functools.cached_property
     def screen(self) -> Screen:

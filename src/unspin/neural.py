@@ -170,6 +170,18 @@ class NeuralRescorer:
             cursor += 1 + len(members)
         return results
 
+    def lowest_reaching(self, confidence: float) -> float:
+        """The lowest engine confidence from which rescoring can still reach ``confidence``: a
+        change below it stays below whatever SmolLM2 says (its gain is capped at ``max_gain``),
+        so it need not be scored. Zero when the weights cannot bound it."""
+        engine_weight, gain_weight, bias = self.settings.weights
+        if engine_weight <= 0:
+            return 0.0
+        target = math.log(confidence / (1 - confidence))
+        best_gain = max(gain_weight * self.settings.max_gain, -gain_weight * self.settings.max_gain)
+        logit = (target - bias - best_gain) / engine_weight
+        return 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
+
     def features(self, change: Change, gain: float) -> tuple[float, ...]:
         """What the rescoring model sees, in the order of :data:`FEATURES`: the engine's
         confidence as a logit and SmolLM2's log-probability gain of the change (nats)."""

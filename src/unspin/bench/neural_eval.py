@@ -11,6 +11,11 @@ only, never BBC text.
 
     python -m unspin.bench.neural_eval fit --documents 12
     python -m unspin.bench.neural_eval measure --documents 40
+    python -m unspin.bench.neural_eval flags --documents 60
+
+``flags`` measures ``unspin check --rescore neural``: the flags' token precision and recall on
+Brown learned text spun by the tortured spinner (the detection bench's technical-prose rows, its
+seeds), and false flags on the same documents unspun, with and without rescoring.
 
 Run it on one core (``taskset -c 1``); torch is told to use one thread.
 """
@@ -30,9 +35,10 @@ from typing import Any
 import numpy as np
 
 import unspin
-from unspin import corpora
-from unspin.bench import suite
+from unspin import corpora, detect
+from unspin.bench import metrics, suite
 from unspin.bench.calibrate import dev_documents, fit_logistic, labelled_changes
+from unspin.bench.detection import TORTURED_RATES, chunks
 from unspin.bench.spinners import spin
 from unspin.neural import FEATURES, NeuralRescorer, NeuralSettings, SentenceScorer
 from unspin.report import Change, Restoration, apply_changes
@@ -165,6 +171,98 @@ def measure(documents: int, seed: int) -> dict[str, Any]:
     }
 
 
+def flags(documents: int, seed: int) -> dict[str, Any]:
+    rescorer, load_seconds = _load()
+    model = unspin.load()
+    learned = chunks(list(corpora.brown_documents(["learned"])))
+    sample = suite._sample(learned, documents, seed)
+    rows = []
+    for rate in (0.0, *TORTURED_RATES):
+        tokens = {"engine": metrics.BinaryScores(), "rescored": metrics.BinaryScores()}
+        false_flags = {"engine": 0, "rescored": 0}
+        words = 0
+        seconds = {"engine": 0.0, "rescored": 0.0}
+        for number, (doc_id, text) in enumerate(sample, start=1):
+            print(
+                f"[neural] flags, tortured {rate}: document {number}/{len(sample)}", file=sys.stderr
+            )
+            edits = []
+            if rate:
+                spun = spin(text, "tortured", rate, suite._doc_seed(seed, doc_id))
+                text, edits = spun.spun, [(e.spun_start, e.spun_end) for e in spun.edits]
+            words += suite._words(text)
+            for name, judge in (("engine", None), ("rescored", rescorer)):
+                started = time.perf_counter()
+                verdict = detect.check(model, text, tier="full", rescorer=judge)
+                seconds[name] += time.perf_counter() - started
+                spans = [(flag.start, flag.end) for flag in verdict.flags]
+                tokens[name] += metrics.token_detection(text, edits, spans)
+                false_flags[name] += sum(
+                    not any(a < end and start < b for a, b in edits) for start, end in spans
+                )
+        rows.append(
+            {
+                "rate": rate,
+                "words": words,
+                **{
+                    name: {
+                        "token_precision": tokens[name].precision if rate else None,
+                        "token_recall": tokens[name].recall if rate else None,
+                        "false_flags": false_flags[name],
+                        "false_flags_per_1000_words": round(1000 * false_flags[name] / words, 2),
+                        "words_per_second": round(words / seconds[name], 1),
+                    }
+                    for name in tokens
+                },
+            }
+        )
+    return {
+        "date": date.today().isoformat(),
+        "commit": suite._git_commit(),
+        "data_version": model.version,
+        "corpus": "brown learned (held out), detection-bench chunks",
+        "documents": len(sample),
+        "seed": seed,
+        "flag_confidence": detect.FLAGGED,
+        "weights": dict(zip(FEATURES, rescorer.settings.weights, strict=True)),
+        "model_load_seconds": round(load_seconds, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "how": "check(tier='full') with and without the rescorer; one process pinned to one core",
+        "rows": rows,
+    }
+
+
+def _flags_markdown(results: dict[str, Any]) -> str:
+    def value(number: float | None) -> str:
+        return "n/a" if number is None else f"{number:.3f}"
+
+    lines = [
+        f"# Flags re-judged by SmolLM2 (`unspin check --rescore neural`) — {results['date']}",
+        "",
+        f"Commit {results['commit']}, data {results['data_version']}, {results['corpus']},"
+        f" {results['documents']} documents, seed {results['seed']}; a flag is a change at"
+        f" confidence {results['flag_confidence']} or more. Rate 0 is the same documents unspun.",
+        "",
+        "| tortured rate | flags | token P | token R | false flags / 1,000 words | words/s |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in results["rows"]:
+        for name in ("engine", "rescored"):
+            cell = row[name]
+            lines.append(
+                f"| {row['rate']:.2f} | {name} | {value(cell['token_precision'])} |"
+                f" {value(cell['token_recall'])} | {cell['false_flags_per_1000_words']} |"
+                f" {cell['words_per_second']} |"
+            )
+    lines += [
+        "",
+        f"Model load {results['model_load_seconds']} s, peak RSS {results['peak_rss_mb']} MB"
+        f" ({results['how']}). Weights: {results['weights']}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def _scored(runs: list, which: int, threshold: float, spinner: str, rate: float) -> dict[str, Any]:
     """The bench's scores of one condition's documents with changes ``runs[i][which]`` kept
     from ``threshold`` up."""
@@ -235,7 +333,7 @@ def _markdown(results: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("fit", "measure"))
+    parser.add_argument("command", choices=("fit", "measure", "flags"))
     parser.add_argument("--documents", type=int, default=None)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--target-false-change-rate", type=float, default=0.005)
@@ -245,12 +343,16 @@ def main() -> None:
         report = fit(args.documents or 12, args.seed or 2009, args.target_false_change_rate)
         print(json.dumps(report, indent=2))
         return
-    results = measure(args.documents or 40, args.seed or suite.DEFAULT_SEED)
+    seed = args.seed or suite.DEFAULT_SEED
+    if args.command == "flags":
+        results, suffix, render = flags(args.documents or 60, seed), "neural-flags", _flags_markdown
+    else:
+        results, suffix, render = measure(args.documents or 40, seed), "neural", _markdown
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = args.out / f"{results['date']}-neural"
+    stem = args.out / f"{results['date']}-{suffix}"
     stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
-    stem.with_suffix(".md").write_text(_markdown(results))
-    print(_markdown(results))
+    stem.with_suffix(".md").write_text(render(results))
+    print(render(results))
 
 
 if __name__ == "__main__":
