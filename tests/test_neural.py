@@ -108,3 +108,14 @@ def test_check_rescoring_rejudges_the_flags_not_the_verdict(unspinner):
 def test_rescoring_needs_the_restorer(unspinner):
     with pytest.raises(ValueError, match="full"):
         unspinner.check(SPUN, tier="fast", rescore="neural")
+
+
+@needs_model
+def test_changes_left_unjudged_still_shape_the_path_the_others_are_judged_on(rescorer):
+    decoded = rescorer.restorer.decode(SPUN)
+    everything = {change.start: change for change, _ in rescorer.rescore(SPUN, decoded)}
+    floor = sorted(change.confidence for change, _ in decoded)[len(decoded) // 2]
+    judged = rescorer.rescore(SPUN, decoded, judged_from=floor)
+    assert judged and len(judged) < len(decoded)
+    for change, _ in judged:
+        assert change.confidence == pytest.approx(everything[change.start].confidence, abs=1e-3)

@@ -285,8 +285,7 @@ def check(
         probabilities.append(calibration.full_paragraph.probability((*own, *document_features)))
     if rescorer is not None:
         floor = rescorer.lowest_reaching(FLAGGED)  # the rest cannot become flags
-        worth = [(c, features) for c, features in kept if c.confidence >= floor]
-        changes = [c for c, _ in rescorer.rescore(text, worth)]
+        changes = [c for c, _ in rescorer.rescore(text, kept, judged_from=floor)]
     flags = [_as_flag(change) for change in changes]
     return _verdict(
         unspinner, text, "full", probability, paragraphs, probabilities, flags, listed, thresholds

@@ -143,31 +143,46 @@ class NeuralRescorer:
 
     def restore(self, text: str, min_confidence: float | None = None) -> Restoration:
         threshold = self.settings.min_confidence if min_confidence is None else min_confidence
-        rescored = self.rescore(text, self.restorer.decode(text))
+        decoded = self.restorer.decode(text)
+        rescored = self.rescore(text, decoded, judged_from=self.lowest_reaching(threshold))
         changes = [change for change, _ in rescored if change.confidence >= threshold]
         return Restoration(apply_changes(text, changes), changes)
 
     def rescore(
-        self, text: str, decoded: Sequence[tuple[Change, tuple[float, ...]]]
+        self,
+        text: str,
+        decoded: Sequence[tuple[Change, tuple[float, ...]]],
+        judged_from: float = 0.0,
     ) -> list[tuple[Change, tuple[float, ...]]]:
-        """Each decoded change with a neural confidence, and the features behind it."""
-        groups = _by_sentence(text, [change for change, _ in decoded])
-        # Per sentence: the decoded path (index None), then the path with each change undone.
+        """Each decoded change at engine confidence ``judged_from`` or more with a neural
+        confidence, and the features behind it. The others stay on the decoded path that every
+        judged change is scored against, as when the weights were fitted, but are not judged:
+        undoing each costs a sentence's scoring, and most of a path's changes are weak."""
+        groups = [
+            (bounds, members)
+            for bounds, members in _by_sentence(text, [change for change, _ in decoded])
+            if any(change.confidence >= judged_from for change in members)
+        ]
+        # Per sentence: the decoded path (index None), then the path with each judged change
+        # undone.
         variants = [
             (bounds, members, index)
             for bounds, members in groups
-            for index in (None, *range(len(members)))
+            for index in (
+                None,
+                *(i for i, change in enumerate(members) if change.confidence >= judged_from),
+            )
         ]
-        scores = self.scorer.score([_render(text, *variant) for variant in variants])
+        scores = iter(self.scorer.score([_render(text, *variant) for variant in variants]))
         results = []
-        cursor = 0
         for _, members in groups:
-            path = scores[cursor]
-            for index, change in enumerate(members):
-                gain = path - scores[cursor + 1 + index]
+            path = next(scores)
+            for change in members:
+                if change.confidence < judged_from:
+                    continue
+                gain = path - next(scores)
                 features = self.features(change, gain)
                 results.append((self._rescored(change, gain, features), features))
-            cursor += 1 + len(members)
         return results
 
     def lowest_reaching(self, confidence: float) -> float:
