@@ -132,6 +132,24 @@ def test_data_info_reports_sizes(data_dir):
     assert all(len(entry["sha256"]) == 64 for entry in manifest["files"].values())
 
 
+def test_restore_allow_list_from_a_file(data_dir, tmp_path):
+    allow = tmp_path / "allow.txt"
+    allow.write_text("# our own jargon\narsenic\n", encoding="utf-8")
+    result = run(
+        "restore",
+        "-",
+        "--json",
+        "--allow",
+        str(allow),
+        stdin=SPUN,
+        env={"UNSPIN_DATA": str(data_dir)},
+    )
+    assert result.returncode == 0
+    found = {change["found"] for change in json.loads(result.stdout)["changes"]}
+    assert "arsenic" not in found
+    assert "connected" in found
+
+
 def test_check_shows_no_empty_suggestion(data_dir):
     # The screen flags some words as parts of a longer substitute, with no single original.
     from unspin.corpora import sotu_documents

@@ -1,4 +1,5 @@
-"""Fingerprint and allow lists: the accepted formats, matching, and their effect on check."""
+"""Fingerprint and allow lists: the accepted formats, matching, and their effect on check and
+restore."""
 
 from __future__ import annotations
 
@@ -106,6 +107,20 @@ def test_allow_list_removes_flags_inside_allowed_terms(unspinner):
     after = {f.found for f in unspinner.check(text, allow=frozenset({key("arsenic")})).flags}
     assert "arsenic" not in after
     assert after <= before
+
+
+def test_allow_list_keeps_allowed_terms_in_a_restoration(unspinner):
+    text = (
+        "Officials said helium would stay successful Kyiv, and the helium supply was cut."
+        " The talks were held connected Monday."
+    )
+    before = unspinner.restore(text)
+    assert {"helium", "successful"} <= {c.found for c in before.changes}
+    after = unspinner.restore(text, allow=frozenset({key("helium")}))
+    assert "helium" not in {c.found for c in after.changes}
+    assert {c.found for c in after.changes} == {c.found for c in before.changes} - {"helium"}
+    assert after.text.count("helium") == 2
+    assert "stay in Kyiv" in after.text
 
 
 def test_check_works_without_lists(unspinner):

@@ -10,7 +10,7 @@ from unspin import data
 from unspin.engine import Restorer, Settings
 from unspin.lexicon import Lexicon
 from unspin.lm import LanguageModel
-from unspin.report import Restoration, Verdict
+from unspin.report import Restoration, Verdict, apply_changes
 from unspin.screen import Screen
 
 
@@ -25,14 +25,26 @@ class Unspinner:
         self.restorer = Restorer(Lexicon(self.directory), LanguageModel(self.directory), settings)
 
     def restore(
-        self, text: str, min_confidence: float | None = None, rescore: str | None = None
+        self,
+        text: str,
+        min_confidence: float | None = None,
+        rescore: str | None = None,
+        allow: Collection[str] = (),
     ) -> Restoration:
         """``rescore="neural"``: SmolLM2 rescores the changes (``make neural`` installs it; ~20 s
-        to load once, far slower per word: see unspin.neural)."""
+        to load once, far slower per word: see unspin.neural). ``allow``: terms (in
+        :func:`phrase_lists.key` form) never to change; the rest of the text is restored as
+        without them."""
+        from unspin import phrase_lists
+
         _require_text(text, "restore")
         restorer = self.restorer if rescore is None else self._rescorer(rescore)
         result = restorer.restore(text, min_confidence=min_confidence)
-        return Restoration(result.text, result.changes, self.version)
+        changes = result.changes
+        allowed = phrase_lists.allowed_spans(text, allow)
+        if allowed:
+            changes = [c for c in changes if not phrase_lists.overlaps(c.start, c.end, allowed)]
+        return Restoration(apply_changes(text, changes), changes, self.version)
 
     def check(
         self,

@@ -140,6 +140,23 @@ RescoreOpt = Annotated[
     ),
 ]
 
+AllowOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Domain terms never to flag or change, one per line (e.g. long-range).",
+        show_default=False,
+    ),
+]
+
+
+def _allowed_terms(path: Path | None) -> frozenset[str]:
+    from unspin import phrase_lists
+
+    try:
+        return phrase_lists.load_allow(path) if path else frozenset()
+    except phrase_lists.ListError as error:
+        fail(str(error))
+
 
 @app.command()
 @friendly_errors
@@ -156,6 +173,7 @@ def restore(
         bool, typer.Option("--plain", help="Print only the restored text, no highlighting.")
     ] = False,
     rescore: RescoreOpt = None,
+    allow: AllowOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Restore the original wording of a spun text.
@@ -166,8 +184,11 @@ def restore(
     """
     import unspin
 
+    allowed = _allowed_terms(allow)
     text = read_input(source)
-    result = unspin.load(data_dir).restore(text, min_confidence=min_confidence, rescore=rescore)
+    result = unspin.load(data_dir).restore(
+        text, min_confidence=min_confidence, rescore=rescore, allow=allowed
+    )
     if as_json:
         print_json(result.to_dict())
     elif plain or not sys.stdout.isatty():
@@ -206,10 +227,7 @@ def check(
             show_default=False,
         ),
     ] = None,
-    allow: Annotated[
-        Path | None,
-        typer.Option(help="Domain terms never to flag, one per line.", show_default=False),
-    ] = None,
+    allow: AllowOpt = None,
     tier: Annotated[
         str,
         typer.Option(
@@ -237,9 +255,9 @@ def check(
         )
     try:
         listed = phrase_lists.load_fingerprints(fingerprints) if fingerprints else None
-        allowed = phrase_lists.load_allow(allow) if allow else frozenset()
     except phrase_lists.ListError as error:
         fail(str(error))
+    allowed = _allowed_terms(allow)
     text = read_input(source)
     verdict = unspin.load(data_dir).check(
         text, threshold=threshold, fingerprints=listed, allow=allowed, tier=tier, rescore=rescore

@@ -177,10 +177,6 @@ class Calibration:
 CALIBRATION = Calibration()
 
 
-def _overlaps(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
-    return any(a < end and start < b for a, b in spans)
-
-
 def _fingerprint_changes(text: str, fingerprints: Mapping[str, str]) -> list[Change]:
     return [
         Change(
@@ -203,7 +199,7 @@ def _screen_flags(
     Built as flags directly, not as changes: a bulk scan makes one for every twelfth word."""
     flags = []
     for start, end, word, log_odds in document.suspects:
-        if allowed and _overlaps(start, end, allowed):
+        if allowed and phrase_lists.overlaps(start, end, allowed):
             continue
         original = screen_.originals.get(word, "")
         reason = (
@@ -252,11 +248,7 @@ def check(
             raise ValueError("rescoring judges the restorer's changes: use tier 'full' or 'auto'")
         tier = "full"
     thresholds = calibration.thresholds(threshold)
-    allowed = (
-        [(h.start, h.end) for h in phrase_lists.find(text, dict.fromkeys(allow, ""))]
-        if allow
-        else []
-    )
+    allowed = phrase_lists.allowed_spans(text, allow)
     listed = _fingerprint_changes(text, fingerprints) if fingerprints else []
     paragraphs = unspinner.screen.scan(text)
     document = Stretch.pool(paragraphs)
@@ -273,7 +265,11 @@ def check(
 
     excluded = [*allowed, *((hit.start, hit.end) for hit in listed)]
     decoded, spin_rate = unspinner.restorer.decode_document(text)
-    kept = [(c, features) for c, features in decoded if not _overlaps(c.start, c.end, excluded)]
+    kept = [
+        (c, features)
+        for c, features in decoded
+        if not phrase_lists.overlaps(c.start, c.end, excluded)
+    ]
     changes = [c for c, _ in kept]
     document_features = full_document_features(
         Evidence.of(document.words, [*changes, *listed]), document, spin_rate
@@ -314,7 +310,7 @@ def _verdict(
 
     if listed:  # a list's hit replaces what the screen or the restorer said of its span
         spans = [(hit.start, hit.end) for hit in listed]
-        flags = [f for f in flags if not _overlaps(f.start, f.end, spans)]
+        flags = [f for f in flags if not phrase_lists.overlaps(f.start, f.end, spans)]
         flags += map(_as_flag, listed)
     flags = sorted((f for f in flags if f.confidence >= FLAGGED), key=operator.attrgetter("start"))
     words = sum(p.words for p in paragraphs)

@@ -1,16 +1,17 @@
-"""User-supplied phrase lists for detection: known tortured phrases, and terms never to flag.
+"""User-supplied phrase lists: known tortured phrases, and terms never to flag or change.
 
 A fingerprint list (for example an export of the Problematic Paper Screener's list) pairs a
 tortured phrase with its correction; an allow list names domain terms that must never be flagged
-("mean square error" is not spun in a statistics paper). Detection works without either; a list
-only adds certain hits or removes false alarms.
+or restored ("mean square error" is not spun in a statistics paper, nor "long-range" in a defence
+report). Detection and restoration work without either; a list only adds certain hits or removes
+false alarms.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,6 +109,17 @@ def find(text: str, fingerprints: Mapping[str, str]) -> Iterator[Hit]:
                 break
         else:
             position += 1
+
+
+def allowed_spans(text: str, terms: Collection[str]) -> list[tuple[int, int]]:
+    """Where the allowed terms (in :func:`key` form) occur in ``text``: spans to leave alone."""
+    if not terms:
+        return []
+    return [(hit.start, hit.end) for hit in find(text, dict.fromkeys(terms, ""))]
+
+
+def overlaps(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(a < end and start < b for a, b in spans)
 
 
 def _word_edges(span: list[Token]) -> bool:
