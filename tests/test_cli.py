@@ -161,3 +161,6 @@ def test_check_shows_no_empty_suggestion(data_dir):
     flags = [line for line in result.stdout.splitlines() if "often part of" in line]
     assert flags, "this text has a part-of-substitute flag"
     assert not any("-> ''" in line for line in flags)
+    # Flags under a clean verdict are introduced as such, not left to read as a contradiction.
+    assert result.returncode == 0
+    assert "possible swaps, too few or too weak to call the text spun:" in result.stdout

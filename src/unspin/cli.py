@@ -282,6 +282,16 @@ def show_verdict(verdict: Verdict) -> None:
             f"  paragraph {number}: {paragraph.verdict:12} {paragraph.spun_probability:.3f}"
             f"  ({paragraph.words} words)"
         )
+    if verdict.flags:
+        # Flags are words more likely swapped than not; under a clean verdict they are too few
+        # or too weak to make the text spun, and a bare list would read as a contradiction.
+        count = len(verdict.flags)
+        swaps = "swap" if count == 1 else "swaps"
+        out.print(
+            f"  {count} likely {swaps} (start-end, found -> original, confidence, why):"
+            if verdict.verdict == "spun"
+            else f"  {count} possible {swaps}, too few or too weak to call the text spun:"
+        )
     for flag in verdict.flags:
         out.print(
             f"  {flag.start}-{flag.end}  {flag.found!r}"
