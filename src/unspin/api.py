@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Collection, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from unspin import data
 from unspin.engine import Restorer, Settings
@@ -12,6 +13,9 @@ from unspin.lexicon import Lexicon
 from unspin.lm import LanguageModel
 from unspin.report import Restoration, Verdict, apply_changes
 from unspin.screen import Screen
+
+if TYPE_CHECKING:
+    from unspin.neural import NeuralRescorer
 
 
 class Unspinner:
@@ -70,7 +74,7 @@ class Unspinner:
             rescorer=None if rescore is None else self._rescorer(rescore),
         )
 
-    def _rescorer(self, rescore: str):
+    def _rescorer(self, rescore: str) -> NeuralRescorer:
         if rescore != "neural":
             raise ValueError(f"unknown rescore {rescore!r}; the one choice is 'neural'")
         from unspin.neural import NeuralRescorer

@@ -193,7 +193,7 @@ class NeuralRescorer:
         if engine_weight <= 0:
             return 0.0
         target = math.log(confidence / (1 - confidence))
-        best_gain = max(gain_weight * self.settings.max_gain, -gain_weight * self.settings.max_gain)
+        best_gain = abs(gain_weight) * self.settings.max_gain
         logit = (target - bias - best_gain) / engine_weight
         return 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
 
