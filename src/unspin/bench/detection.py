@@ -158,6 +158,10 @@ class _Tally(_Detection):
             "token_precision": self.tokens.precision,
             "token_recall": self.tokens.recall,
             "token_f1": self.tokens.f1,
+            # Words flagged outside the spinner's edits: in clean text, every flag.
+            "false_flags_per_1000_words": (
+                round(1000 * self.tokens.fp / self.words, 2) if self.words else None
+            ),
             "words": self.words,
             "words_per_second": round(self.words / self.seconds) if self.seconds else None,
             "full_runs": self.full_runs,
@@ -429,6 +433,7 @@ def markdown(results: dict[str, Any]) -> str:
                     s["clean_paragraphs"],
                     f"{s['false_paragraphs']}/{s['clean_paragraphs']}",
                     _bound(s["par_fpr_upper95"]),
+                    _fmt(s["false_flags_per_1000_words"], 1),
                     s["full_runs"],
                 ]
             )
@@ -441,6 +446,7 @@ def markdown(results: dict[str, Any]) -> str:
         "paras",
         "false paras",
         "para FPR ≤ (95%)",
+        "flagged words / 1,000",
         "restorer runs",
     ]
     lines += [*_table(header, rows), "", "## Tortured phrases in clean technical text", ""]
