@@ -280,7 +280,7 @@ def show_verdict(verdict: Verdict) -> None:
     for number, paragraph in enumerate(verdict.paragraphs, start=1):
         out.print(
             f"  paragraph {number}: {paragraph.verdict:12} {paragraph.spun_probability:.3f}"
-            f"  ({paragraph.words} words)"
+            f"  ({paragraph.words} word{'' if paragraph.words == 1 else 's'})"
         )
     if verdict.flags:
         # Flags are words more likely swapped than not; under a clean verdict they are too few
