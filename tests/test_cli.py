@@ -150,6 +150,17 @@ def test_restore_allow_list_from_a_file(data_dir, tmp_path):
     assert "connected" in found
 
 
+def test_check_min_confidence_thins_the_flags(data_dir):
+    env = {"UNSPIN_DATA": str(data_dir)}
+    default = json.loads(run("check", "-", "--json", stdin=SPUN * 4, env=env).stdout)
+    strict = json.loads(
+        run("check", "-", "--json", "--min-confidence", "0.99", stdin=SPUN * 4, env=env).stdout
+    )
+    assert strict["verdict"] == default["verdict"]
+    assert all(flag["confidence"] >= 0.99 for flag in strict["flags"])
+    assert len(strict["flags"]) < len(default["flags"])
+
+
 def test_check_shows_no_empty_suggestion(data_dir):
     # The screen flags some words as parts of a longer substitute, with no single original.
     from unspin.corpora import sotu_documents

@@ -62,6 +62,17 @@ def test_spun_text_is_spun_with_flags_on_the_edits(unspinner, spinner, tier):
     _assert_flags_on_edits(verdict, result, 0.6 if tier != "fast" else 0.4)
 
 
+@pytest.mark.parametrize("tier", ["auto", "fast"])
+def test_a_higher_flag_confidence_keeps_the_surest_flags_and_the_verdict(unspinner, tier):
+    result = spin(first_document("bbc"), "phrase", 0.3, seed=11)
+    default = unspinner.check(result.spun, tier=tier)
+    strict = unspinner.check(result.spun, tier=tier, min_confidence=0.85)
+    assert strict.spun_probability == default.spun_probability
+    assert strict.paragraphs == default.paragraphs
+    assert strict.flags == [flag for flag in default.flags if flag.confidence >= 0.85]
+    assert 0 < len(strict.flags) < len(default.flags)
+
+
 def test_tortured_technical_text_is_spun_with_flags_on_the_terms(unspinner):
     # Tortured spinning touches only technical terms (~4% of words at rate 0.3, too few to call
     # a document spun, see the detection bench); a paper mill's heavy pass is caught (at 0.6 this

@@ -58,9 +58,11 @@ class Unspinner:
         allow: Collection[str] = (),
         tier: str = "auto",
         rescore: str | None = None,
+        min_confidence: float | None = None,
     ) -> Verdict:
         """``tier``: "fast" (screen only), "full" (restorer too) or "auto" (see unspin.detect).
-        ``rescore="neural"``: SmolLM2 re-judges the flags (not the probabilities)."""
+        ``rescore="neural"``: SmolLM2 re-judges the flags (not the probabilities).
+        ``min_confidence``: flag only words at least this sure (default 0.5)."""
         from unspin.detect import check
 
         _require_text(text, "check")
@@ -72,6 +74,7 @@ class Unspinner:
             allow=allow,
             tier=tier,
             rescorer=None if rescore is None else self._rescorer(rescore),
+            min_confidence=min_confidence,
         )
 
     def _rescorer(self, rescore: str) -> NeuralRescorer:

@@ -227,10 +227,13 @@ def check(
     tier: Tier = "auto",
     calibration: Calibration = CALIBRATION,
     rescorer: NeuralRescorer | None = None,
+    min_confidence: float | None = None,
 ) -> Verdict:
     """Verdict for ``text`` from the chosen tier (see the module docstring).
 
     ``threshold``, when given, is used for paragraphs as well as for the document.
+    ``min_confidence`` (default :data:`FLAGGED`) is the confidence a word needs to be flagged; it
+    changes no verdict. Raising it trades missed swaps for quieter clean text.
     ``fingerprints`` (tortured phrase -> correction, see :mod:`unspin.phrase_lists`) adds certain
     hits (a text with one is never cleared by the screen alone); ``allow`` (terms in
     :func:`phrase_lists.key` form) removes flags inside those terms.
@@ -248,6 +251,7 @@ def check(
             raise ValueError("rescoring judges the restorer's changes: use tier 'full' or 'auto'")
         tier = "full"
     thresholds = calibration.thresholds(threshold)
+    flagged = FLAGGED if min_confidence is None else min_confidence
     allowed = phrase_lists.allowed_spans(text, allow)
     listed = _fingerprint_changes(text, fingerprints) if fingerprints else []
     paragraphs = unspinner.screen.scan(text)
@@ -260,7 +264,16 @@ def check(
             for p in paragraphs
         ]
         return _verdict(
-            unspinner, text, "fast", fast, paragraphs, probabilities, flags, listed, thresholds
+            unspinner,
+            text,
+            "fast",
+            fast,
+            paragraphs,
+            probabilities,
+            flags,
+            listed,
+            thresholds,
+            flagged,
         )
 
     excluded = [*allowed, *((hit.start, hit.end) for hit in listed)]
@@ -281,11 +294,20 @@ def check(
         own = full_features(Evidence.of(p.words, inside), p)
         probabilities.append(calibration.full_paragraph.probability((*own, *document_features)))
     if rescorer is not None:
-        floor = rescorer.lowest_reaching(FLAGGED)  # the rest cannot become flags
+        floor = rescorer.lowest_reaching(flagged)  # the rest cannot become flags
         changes = [c for c, _ in rescorer.rescore(text, kept, judged_from=floor)]
     flags = [_as_flag(change) for change in changes]
     return _verdict(
-        unspinner, text, "full", probability, paragraphs, probabilities, flags, listed, thresholds
+        unspinner,
+        text,
+        "full",
+        probability,
+        paragraphs,
+        probabilities,
+        flags,
+        listed,
+        thresholds,
+        flagged,
     )
 
 
@@ -299,6 +321,7 @@ def _verdict(
     flags: list[Flag],
     listed: list[Change],
     thresholds: tuple[float, float],
+    flagged: float,
 ) -> Verdict:
     """The verdict object; ``thresholds`` are the document's and the paragraphs'."""
     threshold, paragraph_threshold = thresholds
@@ -312,7 +335,7 @@ def _verdict(
         spans = [(hit.start, hit.end) for hit in listed]
         flags = [f for f in flags if not phrase_lists.overlaps(f.start, f.end, spans)]
         flags += map(_as_flag, listed)
-    flags = sorted((f for f in flags if f.confidence >= FLAGGED), key=operator.attrgetter("start"))
+    flags = sorted((f for f in flags if f.confidence >= flagged), key=operator.attrgetter("start"))
     words = sum(p.words for p in paragraphs)
     return Verdict(
         spun_probability=round(probability, 4),
