@@ -17,6 +17,7 @@ still scores lower than its neighbours.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Collection, Mapping, Sequence
@@ -257,24 +258,23 @@ def check(
     paragraphs = unspinner.screen.scan(text)
     document = Stretch.pool(paragraphs)
     fast = calibration.fast_document.probability(fast_features(document))
+    # What both tiers' verdicts share: they differ in probabilities and flags.
+    verdict = functools.partial(
+        _verdict,
+        unspinner,
+        text,
+        paragraphs=paragraphs,
+        listed=listed,
+        thresholds=thresholds,
+        flagged=flagged,
+    )
     if tier == "fast" or (tier == "auto" and fast < calibration.clear and not listed):
-        flags = _screen_flags(unspinner.screen, text, document, allowed)
         probabilities = [
             calibration.fast_paragraph.probability((*fast_features(p), *fast_features(document)))
             for p in paragraphs
         ]
-        return _verdict(
-            unspinner,
-            text,
-            "fast",
-            fast,
-            paragraphs,
-            probabilities,
-            flags,
-            listed,
-            thresholds,
-            flagged,
-        )
+        flags = _screen_flags(unspinner.screen, text, document, allowed)
+        return verdict("fast", fast, probabilities=probabilities, flags=flags)
 
     excluded = [*allowed, *((hit.start, hit.end) for hit in listed)]
     decoded, spin_rate = unspinner.restorer.decode_document(text)
@@ -297,18 +297,7 @@ def check(
         floor = rescorer.lowest_reaching(flagged)  # the rest cannot become flags
         changes = [c for c, _ in rescorer.rescore(text, kept, judged_from=floor)]
     flags = [_as_flag(change) for change in changes]
-    return _verdict(
-        unspinner,
-        text,
-        "full",
-        probability,
-        paragraphs,
-        probabilities,
-        flags,
-        listed,
-        thresholds,
-        flagged,
-    )
+    return verdict("full", probability, probabilities=probabilities, flags=flags)
 
 
 def _verdict(
