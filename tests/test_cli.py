@@ -47,10 +47,11 @@ def test_help_reflows_paragraphs_to_the_terminal(command):
         assert "bench/results/<date>-<suite>.md" in wide.stdout
 
 
-def test_bench_threshold_is_refused_outside_the_detect_suite(tmp_path):
-    result = run("bench", "--suite", "quick", "--threshold", "0.9", "--out", str(tmp_path))
+@pytest.mark.parametrize("option", ["--threshold", "--min-confidence"])
+def test_bench_detect_options_are_refused_outside_the_detect_suite(tmp_path, option):
+    result = run("bench", "--suite", "quick", option, "0.9", "--out", str(tmp_path))
     assert result.returncode == 2
-    assert "--threshold applies to --suite detect only" in result.stderr
+    assert f"{option} applies to --suite detect only" in result.stderr
     assert not any(tmp_path.iterdir())
 
 

@@ -65,6 +65,15 @@ def bench(
             " of the shipped thresholds (another operating point of the same curves).",
         ),
     ] = None,
+    min_confidence: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="detect suite only: flag words from this confidence instead of 0.5 (the token"
+            " and flagged-word figures change; no verdict does).",
+        ),
+    ] = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -83,8 +92,9 @@ def bench(
         os.environ.setdefault(variable, "1")
     from unspin.bench import suite as bench_suite
 
-    if threshold is not None and suite != "detect":
-        raise typer.BadParameter("--threshold applies to --suite detect only")
+    for name, value in (("--threshold", threshold), ("--min-confidence", min_confidence)):
+        if value is not None and suite != "detect":
+            raise typer.BadParameter(f"{name} applies to --suite detect only")
     if suite == "trace":
         from unspin.bench import trace_bench
 
@@ -94,7 +104,12 @@ def bench(
         from unspin.bench import detection
 
         results = detection.run(
-            out, data_dir=data_dir, seed=seed, progress=True, threshold=threshold
+            out,
+            data_dir=data_dir,
+            seed=seed,
+            progress=True,
+            threshold=threshold,
+            min_confidence=min_confidence,
         )
     elif baseline:
         passthrough = bench_suite.passthrough

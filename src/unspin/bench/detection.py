@@ -247,21 +247,21 @@ def run(
     progress: bool = True,
     spun_documents: int = SPUN_DOCUMENTS,
     threshold: float | None = None,
+    min_confidence: float | None = None,
 ) -> dict[str, Any]:
     """Run the detection bench and write ``<date>-detect.md`` and ``.json`` into ``out_dir``.
 
     ``threshold`` replaces the shipped thresholds, for documents and paragraphs alike (as
     ``check(threshold=...)`` does): another operating point of the same curves, e.g. to compare
-    two calibrations at equal strictness."""
+    two calibrations at equal strictness. ``min_confidence`` flags words from that confidence
+    instead of :data:`unspin.detect.FLAGGED` (as ``check(min_confidence=...)`` does)."""
     import unspin
-    from unspin.detect import CALIBRATION
+    from unspin.detect import CALIBRATION, FLAGGED
 
     started = time.perf_counter()
     commit = _git_commit()
     model = unspin.load(data_dir)
-    checker = (
-        model.check if threshold is None else functools.partial(model.check, threshold=threshold)
-    )
+    checker = functools.partial(model.check, threshold=threshold, min_confidence=min_confidence)
     thresholds = CALIBRATION.thresholds(threshold)
     _say(f"detect suite, seed {seed}: reading and cutting corpora", progress)
     clean = _clean_genres(seed)
@@ -310,6 +310,7 @@ def run(
         "threshold": thresholds[0],
         "paragraph_threshold": thresholds[1],
         "threshold_source": "shipped" if threshold is None else "--threshold",
+        "flag_confidence": FLAGGED if min_confidence is None else min_confidence,
         "clear": CALIBRATION.clear,
         "corpora": {
             name: {"documents": len(d), "words": sum(_words(t) for _, t in d)}
@@ -337,6 +338,7 @@ def run(
             f"seed:{seed}",
             f"threshold:{thresholds[0]:.2f}",
             f"paragraph_threshold:{thresholds[1]:.2f}",
+            *([] if min_confidence is None else [f"flags_from:{min_confidence:.2f}"]),
             *(f"{n}:{c['documents']}docs" for n, c in results["corpora"].items()),
             f"version:{__version__}",
         ]
@@ -373,6 +375,7 @@ def markdown(results: dict[str, Any]) -> str:
             else "The thresholds were set with `--threshold`, not the shipped ones; the curves"
             " and the screen's cut are the shipped ones."
         )
+        + f" Words are flagged from confidence {results.get('flag_confidence', 0.5):.2f}."
         + " Documents are runs of whole"
         f" paragraphs of at least {DOCUMENT_WORDS} words; paragraphs count from"
         f" {PARAGRAPH_WORDS} words. Upper bounds are one-sided 95% (Clopper-Pearson).",
