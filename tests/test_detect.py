@@ -234,3 +234,16 @@ def test_tier_speed_times_every_pass_and_reports_the_median(unspinner):
     assert measured["passes"] == len(measured["seconds"]) == 3
     median = sorted(measured["seconds"])[1]
     assert measured["words_per_second"] == pytest.approx(measured["words"] / median, rel=0.01)
+
+
+def test_the_bench_counts_every_flagged_word_of_clean_text_as_false(unspinner):
+    from unspin.bench.detection import _Tally
+
+    text = first_document("brown-learned")
+    verdict = unspinner.check(text, tier="full")
+    tally = _Tally()
+    tally.add(verdict, text, [], seconds=0.0)
+    flagged_words = sum(len(text[f.start : f.end].split()) for f in verdict.flags)
+    assert flagged_words > 0
+    summary = tally.summary()
+    assert summary["false_flags_per_1000_words"] == round(1000 * flagged_words / verdict.words, 2)

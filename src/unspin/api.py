@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from unspin import data
+from unspin import data, phrase_lists
 from unspin.engine import Restorer, Settings
 from unspin.lexicon import Lexicon
 from unspin.lm import LanguageModel
@@ -39,8 +39,6 @@ class Unspinner:
         to load once, far slower per word: see unspin.neural). ``allow``: terms (in
         :func:`phrase_lists.key` form) never to change; the rest of the text is restored as
         without them."""
-        from unspin import phrase_lists
-
         _require_text(text, "restore")
         restorer = self.restorer if rescore is None else self._rescorer(rescore)
         result = restorer.restore(text, min_confidence=min_confidence)

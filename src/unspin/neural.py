@@ -158,31 +158,26 @@ class NeuralRescorer:
         confidence, and the features behind it. The others stay on the decoded path that every
         judged change is scored against, as when the weights were fitted, but are not judged:
         undoing each costs a sentence's scoring, and most of a path's changes are weak."""
-        groups = [
-            (bounds, members)
-            for bounds, members in _by_sentence(text, [change for change, _ in decoded])
-            if any(change.confidence >= judged_from for change in members)
-        ]
+        groups = []
+        for bounds, members in _by_sentence(text, [change for change, _ in decoded]):
+            judged = [i for i, change in enumerate(members) if change.confidence >= judged_from]
+            if judged:
+                groups.append((bounds, members, judged))
         # Per sentence: the decoded path (index None), then the path with each judged change
         # undone.
         variants = [
             (bounds, members, index)
-            for bounds, members in groups
-            for index in (
-                None,
-                *(i for i, change in enumerate(members) if change.confidence >= judged_from),
-            )
+            for bounds, members, judged in groups
+            for index in (None, *judged)
         ]
         scores = iter(self.scorer.score([_render(text, *variant) for variant in variants]))
         results = []
-        for _, members in groups:
+        for _, members, judged in groups:
             path = next(scores)
-            for change in members:
-                if change.confidence < judged_from:
-                    continue
+            for index in judged:
                 gain = path - next(scores)
-                features = self.features(change, gain)
-                results.append((self._rescored(change, gain, features), features))
+                features = self.features(members[index], gain)
+                results.append((self._rescored(members[index], gain, features), features))
         return results
 
     def lowest_reaching(self, confidence: float) -> float:

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 import unspin
-from unspin import corpora, detect
+from unspin import corpora, detect, phrase_lists
 from unspin.bench import metrics, suite
 from unspin.bench.calibrate import dev_documents, fit_logistic, labelled_changes
 from unspin.bench.detection import TORTURED_RATES, chunks
@@ -199,7 +199,7 @@ def flags(documents: int, seed: int) -> dict[str, Any]:
                 spans = [(flag.start, flag.end) for flag in verdict.flags]
                 tokens[name] += metrics.token_detection(text, edits, spans)
                 false_flags[name] += sum(
-                    not any(a < end and start < b for a, b in edits) for start, end in spans
+                    not phrase_lists.overlaps(start, end, edits) for start, end in spans
                 )
         rows.append(
             {
