@@ -232,6 +232,22 @@ def test_an_unspinner_can_carry_other_decoder_settings(data_dir):
     assert confidences == {0.5}  # logistic of a zero score
 
 
+def test_the_sentence_window_keeps_the_original_and_drops_what_cannot_fit(unspinner):
+    # "successful" is in the lexicon under six originals; between "would stay" and "Kyiv" only a
+    # preposition or a verb can stand, so "in" must survive and the adjectives must not.
+    from unspin.text import lm_form, tokenize
+
+    restorer = unspinner.restorer
+    forms = [lm_form(token.text) for token in tokenize("the army would stay successful Kyiv")]
+    options, _ = restorer._span("successful")
+    kept = {option.words for option in restorer._in_context(options, forms, 4, 5)}
+    assert ("in",) in kept
+    assert {("no-hit",), ("sure-fire",)} & {option.words for option in options}
+    assert not {("no-hit",), ("sure-fire",)} & kept
+    everything = restorer.with_settings(local_margin=math.inf)
+    assert len(everything._in_context(options, forms, 4, 5)) == len(options)
+
+
 @pytest.mark.parametrize(
     ("surface", "original", "same"),
     [

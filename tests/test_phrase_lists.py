@@ -115,12 +115,12 @@ def test_allow_list_keeps_allowed_terms_in_a_restoration(unspinner):
         " The talks were held connected Monday."
     )
     before = unspinner.restore(text)
-    assert {"helium", "successful"} <= {c.found for c in before.changes}
+    assert {"helium", "connected"} <= {c.found for c in before.changes}
     after = unspinner.restore(text, allow=frozenset({key("helium")}))
     assert "helium" not in {c.found for c in after.changes}
     assert {c.found for c in after.changes} == {c.found for c in before.changes} - {"helium"}
     assert after.text.count("helium") == 2
-    assert "stay in Kyiv" in after.text
+    assert "held on Monday" in after.text
 
 
 def test_check_works_without_lists(unspinner):

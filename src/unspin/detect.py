@@ -140,28 +140,28 @@ class Calibration:
     )
     full_document: Logistic = Logistic(
         (
-            *(-1.8773, 0.7481, 5.7259, 0.8358, 1.9259),  # the restorer's evidence
-            *(3.035, 0.5097, 0.136, -1.0914),  # the screen's
-            -17.9108,  # log10 of the restorer's spin-rate estimate
-            25.4037,
+            *(-2.0417, 1.0694, 6.2689, 0.4822, 1.7573),  # the restorer's evidence
+            *(3.5298, 0.7005, -0.0207, -2.9781),  # the screen's
+            -25.1219,  # log10 of the restorer's spin-rate estimate
+            21.7297,
         )
     )
     full_paragraph: Logistic = Logistic(
         (
-            *(-0.5882, 0.2749, 1.2046, 0.1987, 0.3923, 0.3865, 0.4431, 0.0458, 0.9746),
-            *(-0.0221, 1.4073, 1.8073, -1.0989, 0.5902, 0.9373, 0.3088, 0.0015, -0.8937, -9.9946),
-            15.6496,
+            *(-0.6105, 0.3399, 1.3191, 0.1445, 0.4004, 0.354, 0.4035, 0.0435, 1.0686),
+            *(0.1016, 1.0439, 1.673, -0.676, 0.7504, 1.2083, 0.3527, -0.016, -2.0232, -15.7041),
+            13.5965,
         )
     )
     # Set on the dev split (735 documents x 6 conditions; classes, and the dev genres within each
-    # class, weighted equally): no clean dev document of 300 words or more reaches 0.96 in the full
-    # tier, neither as scored by this curve (highest 0.887) nor by the curve fitted without its
-    # genre (highest 0.954, which sets it: the bench judges genres the dev split lacks). There,
-    # 98.6% of crude-spun documents at rate 0.15 and all at 0.3 are called spun, and 68% of
+    # class, weighted equally): no clean dev document of 300 words or more reaches 0.95 in the full
+    # tier, neither as scored by this curve (highest 0.917) nor by the curve fitted without its
+    # genre (highest 0.944, which sets it: the bench judges genres the dev split lacks). There,
+    # 98.6% of crude-spun documents at rate 0.15 and all at 0.3 are called spun, and 69% of
     # phrase-spun ones at 0.15 (97% at 0.3). The threshold the seen genres alone set, 0.89, let
     # 23 of 4,222 clean held-out bench documents through (bench/results/2026-12-01-detect.md).
     # The screen alone clears 24% of clean dev documents below 0.019.
-    threshold: float = 0.96
+    threshold: float = 0.95
     # Paragraphs are held to a false-positive rate of 0.5%, documents to 0.1%: the lowest
     # threshold at which no dev genre's clean paragraphs (60 words or more) are called spun more
     # than half that often (held-out text has run up to twice the dev rates).

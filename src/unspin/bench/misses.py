@@ -63,7 +63,8 @@ def _cause(restorer, lattice, best, rate, changes, edit) -> str:
 
 
 def _pruned_by(restorer, surface: str, original: str) -> str:
-    """Which of the decoder's three cuts (see ``Restorer._rank_candidates``) dropped a pair."""
+    """Which of the decoder's cuts dropped a pair: the context-free ones of
+    ``Restorer._rank_candidates``, or else the sentence window of ``Restorer._in_context``."""
     if _same_word(surface, original):
         return "same-word filter"
     settings = restorer.settings
@@ -82,7 +83,7 @@ def _pruned_by(restorer, surface: str, original: str) -> str:
         return f"ranked below the top {settings.candidates_per_span}" + (
             f" (within the top {2 * settings.candidates_per_span})" if near else ""
         )
-    return "unexplained"
+    return "local margin: its sentence window rules it out"
 
 
 def _edit_causes(restorer, spinner: str, rate: float, seed: int) -> Iterator[tuple[object, str]]:
