@@ -265,7 +265,6 @@ class Restorer:
         self._scored = lru_cache(maxsize=200_000)(self.lm.scored_words)
         self._unigram = lru_cache(maxsize=200_000)(self._phrase_unigram)
         self._pair = lru_cache(maxsize=500_000)(self.lm.association)
-        self._window = lru_cache(maxsize=500_000)(self.lm.rough_score)
 
     def _rank_candidates(self, surface: str) -> tuple[_Option, ...]:
         """Originals worth decoding for a surface, most plausible first, with the parts of their
@@ -349,17 +348,17 @@ class Restorer:
         rules out before they take places in the beam."""
         if not options:
             return options
-        before = tuple(forms[max(start - 2, 0) : start])
-        after = tuple(forms[end : end + 1])
+        before = forms[max(start - 2, 0) : start]
+        after = forms[end : end + 1]
         bos, eos = start < 2, end == len(forms)
         floor = (
-            self._window((*before, *forms[start:end], *after), bos, eos)
+            self.lm.rough_score((*before, *forms[start:end], *after), bos, eos)
             - self.settings.local_margin
         )
         return [
             option
             for option in options
-            if option.cost + self._window((*before, *option.words, *after), bos, eos) > floor
+            if option.cost + self.lm.rough_score((*before, *option.words, *after), bos, eos) > floor
         ]
 
     def _decode(self, edges: list[list[_Edge]], rate: _RateCosts, beam: int) -> list[_Edge]:
