@@ -166,6 +166,10 @@ def _american(word: str) -> str:
     return word
 
 
+# Only a British digraph (aesthetic/esthetic, oestrogen/estrogen) lets two spellings of a word
+# start with different letters.
+_DIGRAPHS = ("ae", "oe")
+
 _INFLECTIONS = frozenset(
     {"", "s", "es", "d", "ed", "ing", "r", "er", "st", "est", "e", "y", "ies", "ied"}
 )
@@ -177,6 +181,15 @@ def _same_word(surface: str, original: str) -> bool:
     make poor restorations: the language model would otherwise "correct" British spelling and
     number agreement, and read US as the pronoun us. Derivations are not the same word: spinners
     do turn production into product."""
+    first, other = surface[:1], original[:1]
+    if (
+        first != other
+        and first.isalnum()
+        and other.isalnum()
+        and not surface.startswith(_DIGRAPHS)
+        and not original.startswith(_DIGRAPHS)
+    ):
+        return False  # the common case, decided before any rewriting
     if _american(surface) == _american(original) or _letters(surface) == _letters(original):
         return True
     if " " in surface or " " in original:
