@@ -253,7 +253,7 @@ def check(
 
     Exit status, like a linter: 0 clean (or too short to tell), 1 spun, 2 error. With --rescore
     neural the flags are re-judged: on clean technical prose 9 false flags per 1,000 words
-    instead of 22. The verdict and probabilities stay those of the calibrated curves.
+    instead of 20. The verdict and probabilities stay those of the calibrated curves.
     """
     import unspin
     from unspin import phrase_lists

@@ -242,8 +242,8 @@ def check(
     ``rescorer`` (SmolLM2, :mod:`unspin.neural`) re-judges the restorer's changes before they
     become flags, which makes ``auto`` run the restorer on every text. Only the flags change: the
     probabilities stay the engine's, which is what their curves were calibrated on. On technical
-    prose, where the engine's confidences run high, false flags fall from 22 to 9 per 1,000
-    words and the share of right flags rises by half (bench/results/2026-12-01-neural-flags.md).
+    prose, where the engine's confidences run high, false flags fall from 20 to 9 per 1,000
+    words and the share of right flags rises by half (bench/results/2026-12-01b-neural-flags.md).
     """
     if tier not in TIERS:
         raise ValueError(f"tier must be one of {', '.join(TIERS)}, not {tier!r}")
