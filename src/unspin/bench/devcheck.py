@@ -1,0 +1,144 @@
+"""Compare decoder settings on simulated spinning of dev documents, before any bench run.
+
+The bench judges test text once a change is made; choosing the change (a margin, a beam width)
+has to happen on the dev split. This prints, for each spinner, edit recall and false changes on
+untouched words at several confidence thresholds, so that settings are compared at equal false
+changes rather than at one threshold. Documents 60-100 of ``calibrate.dev_documents`` are held
+out from the confidence fit (it reads the first 60), so they are the default.
+
+    python -m unspin.bench.devcheck                                  # the shipped settings
+    python -m unspin.bench.devcheck --set local_margin=2.0 --set beam=6
+    python -m unspin.bench.devcheck --documents 0:60 --conditions crude@0.35,crude@0.45
+
+Settings changed with ``--set`` keep the shipped confidence model; a fair comparison of settings
+that change what the decoder proposes also refits it (``python -m unspin.bench.calibrate``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from typing import Any
+
+import unspin
+from unspin.bench import metrics
+from unspin.bench.calibrate import dev_documents
+from unspin.bench.spinners import spin
+from unspin.engine import Settings
+from unspin.report import Restoration, apply_changes
+
+THRESHOLDS = (0.8, 0.85, 0.9, 0.95)
+CONDITIONS = "crude@0.35,phrase@0.25,tortured@0.3,clean@0"
+SEED = 500
+
+
+def parse_setting(text: str) -> tuple[str, Any]:
+    """``name=value`` for a field of :class:`unspin.engine.Settings`, the value in that field's
+    type; refuses unknown names, so a typo cannot pass for a measured change."""
+    name, _, value = text.partition("=")
+    defaults = {
+        field.name: getattr(Settings(), field.name)
+        for field in dataclasses.fields(Settings)
+        if type(getattr(Settings(), field.name)) in (int, float)
+    }
+    if name not in defaults or not value:
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=VALUE with NAME one of: {', '.join(sorted(defaults))}"
+        )
+    default = defaults[name]
+    try:
+        return name, float(value) if isinstance(default, float) else int(value)
+    except ValueError:
+        kind = "a number" if isinstance(default, float) else "a whole number"
+        raise argparse.ArgumentTypeError(f"{name} takes {kind}, not {value!r}") from None
+
+
+def parse_conditions(text: str) -> list[tuple[str, float]]:
+    """``spinner@rate,...``; ``clean@0`` scores the unspun documents (false changes only)."""
+    conditions = []
+    for item in text.split(","):
+        spinner, _, rate = item.partition("@")
+        conditions.append((spinner, float(rate or 0)))
+    return conditions
+
+
+def measure(
+    restorer, documents: list[tuple[str, str]], spinner: str, rate: float, seed: int = SEED
+) -> dict[str, Any]:
+    """Edit recall and false-change rate at each of :data:`THRESHOLDS`, from one decoding per
+    document, and the decoding speed."""
+    totals = {threshold: [0, 0, 0, 0] for threshold in THRESHOLDS}
+    words, seconds = 0, 0.0
+    for number, (_, text) in enumerate(documents):
+        spun = spin(text, "crude" if spinner == "clean" else spinner, rate, seed + number)
+        started = time.process_time()
+        decoded = restorer.decode(spun.spun)
+        seconds += time.process_time() - started
+        words += len(spun.spun.split())
+        for threshold, total in totals.items():
+            changes = [change for change, _ in decoded if change.confidence >= threshold]
+            score = metrics.score_restoration(
+                spun, Restoration(apply_changes(spun.spun, changes), changes)
+            )
+            total[0] += score.edits
+            total[1] += score.restored_edits
+            total[2] += score.false_change_tokens
+            total[3] += score.untouched_tokens
+    return {
+        "spinner": spinner,
+        "rate": rate,
+        "words_per_second": round(words / seconds) if seconds else None,
+        "at": {
+            threshold: {
+                "edit_recall": restored / edits if edits else None,
+                "false_change_rate": false / untouched if untouched else 0.0,
+            }
+            for threshold, (edits, restored, false, untouched) in totals.items()
+        },
+    }
+
+
+def _line(row: dict[str, Any]) -> str:
+    cells = []
+    for threshold, at in row["at"].items():
+        recall = "–" if at["edit_recall"] is None else f"{at['edit_recall']:.4f}"
+        cells.append(f"{threshold}: R {recall} FC {at['false_change_rate']:.4%}")
+    return f"{row['spinner']} {row['rate']} ({row['words_per_second']} w/s) " + " | ".join(cells)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--documents", default="60:100", help="slice of the dev documents (default 60:100)"
+    )
+    parser.add_argument(
+        "--conditions",
+        type=parse_conditions,
+        default=CONDITIONS,
+        help=f"spinner@rate,... (default {CONDITIONS}); clean scores the unspun documents",
+    )
+    parser.add_argument(
+        "--set",
+        type=parse_setting,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a decoder setting (unspin.engine.Settings) to change; repeatable",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=SEED, help="the n-th document is spun with seed + n"
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per condition")
+    args = parser.parse_args()
+    first, _, last = args.documents.partition(":")
+    documents = dev_documents()[int(first or 0) : int(last) if last else None]
+    restorer = unspin.load().restorer.with_settings(**dict(args.set))
+    for spinner, rate in args.conditions:
+        row = measure(restorer, documents, spinner, rate, args.seed)
+        print(json.dumps(row) if args.json else _line(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
