@@ -48,11 +48,12 @@ class Settings:
     prior_margin: float = 4.0
     # Skip an original whose local score (its channel cost plus the corpus model's log10
     # probability of it between the two words before and the word after) trails keeping the span
-    # by more than this. On 40 held-out BBC dev articles, each margin with its own refitted
-    # confidence model, recall at 0.85 / false changes went (crude 0.35, phrase 0.25, tortured
-    # 0.30, clean): without it .484/.14%, .260/.06%, .131/.06%, clean .07%; at 3.0 .486/.13%,
-    # .260/.06%, .135/.06%, .06%; at 1.0 .490/.14%, .269/.06%, .139/.06%, .04%; 0.5 was no
-    # better. Decoding is a fifth faster: the junk no longer crowds the beam.
+    # by more than this. On 40 held-out dev documents (news and speech), each margin with its own
+    # refitted confidence model, recall at 0.85 / false changes went (crude 0.35, phrase 0.25,
+    # tortured 0.30, clean): without it .484/.14%, .260/.06%, .131/.06%, clean .07%; at 3.0
+    # .486/.13%, .260/.06%, .135/.06%, .06%; at 1.0 .490/.14%, .269/.06%, .139/.06%, .04%; 0.5
+    # was no better (python -m unspin.bench.devcheck). Decoding is a fifth faster: the junk no
+    # longer crowds the beam.
     local_margin: float = 1.0
     channel_floor: float = 1e-3  # spinners use dictionaries we lack: never rule a pair out
     # log10 bonus when a content-word original occurs elsewhere in the text (the spinner kept it
