@@ -11,6 +11,7 @@ CAUSES = {
     "original pruned by the decoder: prior margin",
     "original pruned by the decoder: ranked below the top 6",
     "original pruned by the decoder: ranked below the top 6 (within the top 12)",
+    "original pruned by the decoder: local margin: its sentence window rules it out",
     "model prefers the surface",
     "model prefers another original",
     "search error (beam chose the surface)",

@@ -354,7 +354,7 @@ class Restorer:
 
     def _in_context(
         self, options: tuple[_Option, ...], forms: Sequence[str], start: int, end: int
-    ) -> tuple[_Option, ...] | list[_Option]:
+    ) -> Sequence[_Option]:
         """The options for span [start, end) that its neighbours leave worth decoding.
 
         The candidate cut is made without context (by prior); here each survivor is scored in

@@ -27,7 +27,6 @@ from unspin.bench import metrics
 from unspin.bench.calibrate import dev_documents
 from unspin.bench.spinners import spin
 from unspin.engine import Settings
-from unspin.report import Restoration, apply_changes
 
 THRESHOLDS = (0.8, 0.85, 0.9, 0.95)
 CONDITIONS = "crude@0.35,phrase@0.25,tortured@0.3,clean@0"
@@ -38,10 +37,11 @@ def parse_setting(text: str) -> tuple[str, Any]:
     """``name=value`` for a field of :class:`unspin.engine.Settings`, the value in that field's
     type; refuses unknown names, so a typo cannot pass for a measured change."""
     name, _, value = text.partition("=")
+    shipped = Settings()
     defaults = {
-        field.name: getattr(Settings(), field.name)
-        for field in dataclasses.fields(Settings)
-        if type(getattr(Settings(), field.name)) in (int, float)
+        field.name: getattr(shipped, field.name)
+        for field in dataclasses.fields(shipped)
+        if type(getattr(shipped, field.name)) in (int, float)
     }
     if name not in defaults or not value:
         raise argparse.ArgumentTypeError(
@@ -69,7 +69,7 @@ def measure(
 ) -> dict[str, Any]:
     """Edit recall and false-change rate at each of :data:`THRESHOLDS`, from one decoding per
     document, and the decoding speed."""
-    totals = {threshold: [0, 0, 0, 0] for threshold in THRESHOLDS}
+    totals = {threshold: metrics.RestorationScore() for threshold in THRESHOLDS}
     words, seconds = 0, 0.0
     for number, (_, text) in enumerate(documents):
         spun = spin(text, "crude" if spinner == "clean" else spinner, rate, seed + number)
@@ -77,25 +77,19 @@ def measure(
         decoded = restorer.decode(spun.spun)
         seconds += time.process_time() - started
         words += len(spun.spun.split())
-        for threshold, total in totals.items():
-            changes = [change for change, _ in decoded if change.confidence >= threshold]
-            score = metrics.score_restoration(
-                spun, Restoration(apply_changes(spun.spun, changes), changes)
-            )
-            total[0] += score.edits
-            total[1] += score.restored_edits
-            total[2] += score.false_change_tokens
-            total[3] += score.untouched_tokens
+        for threshold in THRESHOLDS:
+            restoration = metrics.restoration_at(spun.spun, decoded, threshold)
+            totals[threshold] += metrics.score_restoration(spun, restoration)
     return {
         "spinner": spinner,
         "rate": rate,
         "words_per_second": round(words / seconds) if seconds else None,
         "at": {
             threshold: {
-                "edit_recall": restored / edits if edits else None,
-                "false_change_rate": false / untouched if untouched else 0.0,
+                "edit_recall": total.edit_recall,
+                "false_change_rate": total.false_change_rate or 0.0,
             }
-            for threshold, (edits, restored, false, untouched) in totals.items()
+            for threshold, total in totals.items()
         },
     }
 

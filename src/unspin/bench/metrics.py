@@ -49,6 +49,15 @@ class Region:
         return self.original == self.restored
 
 
+def restoration_at(
+    text: str, decoded: Iterable[tuple[Change, tuple[float, ...]]], threshold: float
+) -> Restoration:
+    """What ``restore(text, min_confidence=threshold)`` returns, from changes decoded once
+    (``Restorer.decode``): the bench tools score one decoding at many thresholds."""
+    kept = [change for change, _ in decoded if change.confidence >= threshold]
+    return Restoration(apply_changes(text, kept), kept)
+
+
 def effective_changes(spun: str, restoration: Restoration) -> list[Change]:
     """The restorer's changes that change something, checked against the text they index.
 

@@ -41,7 +41,7 @@ from unspin.bench.calibrate import dev_documents, fit_logistic, labelled_changes
 from unspin.bench.detection import TORTURED_RATES, chunks
 from unspin.bench.spinners import spin
 from unspin.neural import FEATURES, NeuralRescorer, NeuralSettings, SentenceScorer
-from unspin.report import Change, Restoration, apply_changes
+from unspin.report import Change
 
 CONDITIONS = (("crude", 0.35), ("phrase", 0.25))
 SWEEP = (0.5, 0.6, 0.68, 0.73, 0.8, 0.9)
@@ -269,15 +269,8 @@ def _scored(runs: list, which: int, threshold: float, spinner: str, rate: float)
     from ``threshold`` up."""
     condition = suite._Condition("bbc", spinner, rate)
     for run in runs:
-        condition.add(run[0], _restoration(run[0].spun, run[which], threshold))
+        condition.add(run[0], metrics.restoration_at(run[0].spun, run[which], threshold))
     return condition.to_dict()
-
-
-def _restoration(
-    text: str, changes: list[tuple[Change, tuple[float, ...]]], threshold: float
-) -> Restoration:
-    kept = [change for change, _ in changes if change.confidence >= threshold]
-    return Restoration(apply_changes(text, kept), kept)
 
 
 def _markdown(results: dict[str, Any]) -> str:
