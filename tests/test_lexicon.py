@@ -4,9 +4,17 @@ import os
 import subprocess
 import sys
 
+import marisa_trie
 import pytest
 
-from unspin.lexicon import Lexicon, normalise
+from unspin.lexicon import (
+    _RECORD_FORMAT,
+    HEAD_CANDIDATES,
+    ORIGINALS_FILE,
+    SURFACES_FILE,
+    Lexicon,
+    normalise,
+)
 from unspin.sources import Source
 
 CASES = [
@@ -74,6 +82,20 @@ def test_candidates_one_at_a_time_are_the_listed_ones_in_order(lexicon):
     assert len(listed) > 1
     assert list(lexicon.iter_candidates("successful")) == listed
     assert list(lexicon.iter_candidates("zxqvw")) == []
+
+
+def test_the_ranked_head_and_the_rest_of_the_list_make_the_whole_list(lexicon, data_dir):
+    # The decoder reads a surface's first candidates from the packed head; a longer read goes on
+    # in the record trie, and must neither skip nor repeat a record where the two meet.
+    listed = lexicon.candidates("successful")
+    assert len(listed) > HEAD_CANDIDATES
+    assert [c.prior for c in listed] == sorted((c.prior for c in listed), reverse=True)
+    records = marisa_trie.RecordTrie(_RECORD_FORMAT)
+    records.mmap(str(data_dir / SURFACES_FILE))
+    originals = marisa_trie.Trie()
+    originals.mmap(str(data_dir / ORIGINALS_FILE))
+    stored = sorted(originals.restore_key(record[0]) for record in records["successful"])
+    assert sorted(c.original for c in listed) == stored
 
 
 def test_inflected_forms_come_in_the_same_order_in_every_process():

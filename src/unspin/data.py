@@ -28,7 +28,7 @@ from unspin import __version__
 from unspin.sources import Source
 
 # Bump whenever the build changes what is in the directory or how it is read.
-DATA_VERSION = "2026.11.1"
+DATA_VERSION = "2026.12.1"
 MANIFEST = "manifest.json"
 BUILD_HINT = "run `unspin data build`"
 
