@@ -224,7 +224,8 @@ class LanguageModel:
         """log10 probability of ``words`` under the corpus model alone, without the Sphinx model
         or the unknown-word corrections of :meth:`score`: a third of its cost, for pruning
         candidates that the full score would rule out anyway."""
-        return self._model.score(" ".join(words), bos=bos, eos=eos)
+        # bos and eos by position: as keywords they cost KenLM's wrapper 0.4 us of a 1.3 us call
+        return self._model.score(" ".join(words), bos, eos)
 
     def score(self, words: Sequence[str], bos: bool = True, eos: bool = True) -> float:
         """Total log10 probability of ``words``; equals chained :meth:`advance` plus :meth:`end`
@@ -235,11 +236,11 @@ class LanguageModel:
             # The common case: every word is weighted alike, so each model scores the whole
             # sentence in one C call.
             return (
-                CORPUS_WEIGHT * self._model.score(sentence, bos=bos, eos=eos)
+                CORPUS_WEIGHT * self._model.score(sentence, bos, eos)
                 + sum(offset for _, _, offset, _ in scored)
-                + SPHINX_WEIGHT * self._sphinx.score(sentence, bos=bos, eos=eos)
+                + SPHINX_WEIGHT * self._sphinx.score(sentence, bos, eos)
             )
-        corpus_steps = self._model.full_scores(sentence, bos=bos, eos=eos)
+        corpus_steps = self._model.full_scores(sentence, bos, eos)
         # zip stops on ``scored`` first, so the </s> step is still there for next() below.
         total = sum(
             weight * step[0] + offset
