@@ -125,6 +125,7 @@ class _Option:
 
     candidate: Candidate
     words: tuple[str, ...]
+    text: str  # the words joined by spaces
     cost: float
     content_word: bool
     scored: tuple[ScoredWord, ...]  # words for the LM's steps (see scored_words)
@@ -275,6 +276,7 @@ class Restorer:
                 f"{len(self._confidence_weights)} confidence weights for "
                 f"{len(self.FEATURES)} features and their pairwise products"
             )
+        self._kind_weights = dict(self.settings.kind_weights)
         self._span = lru_cache(maxsize=500_000)(self._span_options)
         self._scored = lru_cache(maxsize=200_000)(self.lm.scored_words)
         self._unigram = lru_cache(maxsize=200_000)(self._phrase_unigram)
@@ -285,7 +287,7 @@ class Restorer:
         cost that do not depend on the sentence (cached per surface by :meth:`_span_options`)."""
         s = self.settings
         floor = self._unigram(surface) - s.prior_margin
-        kind_weights = dict(s.kind_weights)
+        kind_weights = self._kind_weights
         span_tokens = surface.count(" ") + 1
         options = []
         for candidate in self.lexicon.iter_candidates(surface):
@@ -298,7 +300,8 @@ class Restorer:
             cost = math.log10(max(channel, s.channel_floor))
             cost += s.length_bonus * (len(words) - span_tokens)
             content = self._unigram(candidate.original) < s.consistency_max_prior
-            options.append(_Option(candidate, words, cost, content, self._scored(words)))
+            option = _Option(candidate, words, " ".join(words), cost, content, self._scored(words))
+            options.append(option)
             if len(options) == s.candidates_per_span:
                 break
         return tuple(options)
@@ -359,20 +362,23 @@ class Restorer:
 
         The candidate cut is made without context (by prior); here each survivor is scored in
         a window of the sentence against keeping the span, which drops the ones the sentence
-        rules out before they take places in the beam."""
+        rules out before they take places in the beam. Windows are built as strings: this runs
+        for every option of every span, and joining word tuples cost a fifth of it."""
         if not options:
             return options
-        before = forms[max(start - 2, 0) : start]
-        after = forms[end : end + 1]
+        before = " ".join(forms[max(start - 2, 0) : start])
+        prefix = f"{before} " if before else ""
+        suffix = f" {forms[end]}" if end < len(forms) else ""
         bos, eos = start < 2, end == len(forms)
+        rough_score = self.lm.rough_score
         floor = (
-            self.lm.rough_score((*before, *forms[start:end], *after), bos, eos)
+            rough_score(prefix + " ".join(forms[start:end]) + suffix, bos, eos)
             - self.settings.local_margin
         )
         return [
             option
             for option in options
-            if option.cost + self.lm.rough_score((*before, *option.words, *after), bos, eos) > floor
+            if option.cost + rough_score(prefix + option.text + suffix, bos, eos) > floor
         ]
 
     def _decode(self, edges: list[list[_Edge]], rate: _RateCosts, beam: int) -> list[_Edge]:
