@@ -117,6 +117,8 @@ class _Edge:
     spinnable: bool = False  # a kept word that a spinner could have produced
     surface: str = ""  # key form of the span a candidate edge restores
     scored: tuple[ScoredWord, ...] = ()  # words for the LM's steps (see scored_words)
+    # log10 gain of the original over the span in its sentence window (see _in_context)
+    local_gain: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,7 +332,7 @@ class Restorer:
                         continue
                     surface = " ".join(forms[start:end])
                     options, longer = self._span(surface)
-                    for option in self._in_context(options, forms, start, end):
+                    for option, gain in self._in_context(options, forms, start, end):
                         spinnable = True
                         cost = option.cost - (s.name_penalty if inner_capital else 0.0)
                         if option.content_word and seen.issuperset(option.words):
@@ -345,6 +347,7 @@ class Restorer:
                                 False,
                                 surface,
                                 option.scored,
+                                gain,
                             )
                         )
                     if not longer:
@@ -357,29 +360,31 @@ class Restorer:
 
     def _in_context(
         self, options: tuple[_Option, ...], forms: Sequence[str], start: int, end: int
-    ) -> Sequence[_Option]:
-        """The options for span [start, end) that its neighbours leave worth decoding.
+    ) -> list[tuple[_Option, float]]:
+        """The options for span [start, end) that its neighbours leave worth decoding, each with
+        its window gain: the corpus model's log10 odds of it against the span between the two
+        words before and the word after.
 
         The candidate cut is made without context (by prior); here each survivor is scored in
-        a window of the sentence against keeping the span, which drops the ones the sentence
-        rules out before they take places in the beam. Windows are built as strings: this runs
-        for every option of every span, and joining word tuples cost a fifth of it."""
+        the window against keeping the span, which drops the ones the sentence rules out (gain
+        plus channel cost under -``local_margin``) before they take places in the beam. Windows
+        are built as strings: this runs for every option of every span, and joining word tuples
+        cost a fifth of it."""
         if not options:
-            return options
+            return []
         before = " ".join(forms[max(start - 2, 0) : start])
         prefix = f"{before} " if before else ""
         suffix = f" {forms[end]}" if end < len(forms) else ""
         bos, eos = start < 2, end == len(forms)
         rough_score = self.lm.rough_score
-        floor = (
-            rough_score(prefix + " ".join(forms[start:end]) + suffix, bos, eos)
-            - self.settings.local_margin
-        )
-        return [
-            option
-            for option in options
-            if option.cost + rough_score(prefix + option.text + suffix, bos, eos) > floor
-        ]
+        kept = rough_score(prefix + " ".join(forms[start:end]) + suffix, bos, eos)
+        floor = -self.settings.local_margin
+        kept_options = []
+        for option in options:
+            gain = rough_score(prefix + option.text + suffix, bos, eos) - kept
+            if option.cost + gain > floor:
+                kept_options.append((option, gain))
+        return kept_options
 
     def _decode(self, edges: list[list[_Edge]], rate: _RateCosts, beam: int) -> list[_Edge]:
         """Beam search over the lattice; hypotheses with the same LM state are merged.
@@ -584,33 +589,21 @@ class Restorer:
         and capped sum of the local LM evidence for the same restoration at its other
         occurrences (see ``Settings.pooled_weight``).
 
-        Local evidence is the log10 gain of the original over the surface in a window of three
-        words before and two after, read off the input: cheap, and blind to the other changes.
+        Local evidence is each edge's window gain (see :meth:`_in_context`), read off the input:
+        free, since pruning computed it, and blind to the other changes.
         """
         s = self.settings
-        places: dict[str, list[tuple[_Lattice, list[_Edge]]]] = {}
+        occurrences: Counter = Counter()
+        restoring: list[_Edge] = []
         for lattice in lattices:
             for outgoing in lattice.edges:
-                restoring = [edge for edge in outgoing if edge.candidate is not None]
-                for surface in {edge.surface for edge in restoring}:
-                    places.setdefault(surface, []).append(
-                        (lattice, [edge for edge in restoring if edge.surface == surface])
-                    )
-        gains: dict[_Edge, float] = {}
+                edges = [edge for edge in outgoing if edge.candidate is not None]
+                restoring.extend(edges)
+                occurrences.update({edge.surface for edge in edges})
+        gains = {edge: edge.local_gain for edge in restoring if occurrences[edge.surface] > 1}
         totals: Counter = Counter()
-        for occurrences in places.values():
-            if len(occurrences) < 2:
-                continue
-            for lattice, edges in occurrences:
-                start, end = edges[0].start, edges[0].end
-                forms = lattice.forms
-                left, right = forms[max(start - 3, 0) : start], forms[end : end + 2]
-                bos = start <= 3  # the window reaches the sentence start
-                kept = self.lm.score([*left, *forms[start:end], *right], bos, eos=False)
-                for edge in edges:
-                    gain = self.lm.score([*left, *edge.words, *right], bos, eos=False) - kept
-                    gains[edge] = gain
-                    totals[edge.surface, edge.candidate.original] += gain
+        for edge, gain in gains.items():
+            totals[edge.surface, edge.candidate.original] += gain
         cap = s.pooled_cap
         pooled = {}
         for edge, gain in gains.items():

@@ -18,8 +18,8 @@ So every score is a weighted sum of two models: the corpus 5-gram, which sees pu
 CMU Sphinx US English trigram (:mod:`unspin.sphinx`), estimated from far more modern text, which
 scores the words alone. A decoding state is the pair of the two models' states.
 
-Files in a model directory: ``lm.binary`` (quantized KenLM trie, memory-mapped), ``sphinx.binary``
-(the Sphinx trigram as a quantized KenLM trie), ``unigram.marisa`` (word -> log10 wordfreq
+Files in a model directory: ``lm.binary`` (KenLM probing hash tables, memory-mapped),
+``sphinx.binary`` (the Sphinx trigram, the same way), ``unigram.marisa`` (word -> log10 wordfreq
 frequency, memory-mapped, so queries never import wordfreq, whose load is slow),
 ``webpairs.marisa`` (Web 1T log10 counts of words and word pairs) and ``lm.json`` (the build
 manifest and the constants of the unknown-word and association models). :mod:`unspin.lmbuild`

@@ -79,10 +79,13 @@ def _check(process: subprocess.Popen[bytes], log: Path) -> None:
 
 
 def _binarize(build_binary: Path, arpa: Path, binary: Path, log: Path) -> None:
-    """Quantize ``arpa`` into a KenLM trie at ``binary`` (8-bit probabilities and backoffs) and
-    delete the ARPA text, which is several times larger."""
-    command = [str(build_binary), "-q", "8", "-b", "8", "-a", "22", "-S", "1G"]
-    command += ["-T", f"{binary.parent}/", "trie", str(arpa), str(binary)]
+    """Compile ``arpa`` into KenLM's probing hash tables at ``binary`` and delete the ARPA text.
+
+    Probing, not the smaller quantized trie: the decoder makes millions of LM queries, and
+    through the Python module a 4-word query takes 0.50 us from the hash tables against 0.86 us
+    from the trie. The two models then take 130 MB of disk and page cache instead of 30 MB."""
+    command = [str(build_binary), "-S", "1G", "-T", f"{binary.parent}/", "probing"]
+    command += [str(arpa), str(binary)]
     _check(_run(command, log, stdout=subprocess.DEVNULL), log)
     arpa.unlink()
 
@@ -162,8 +165,7 @@ def build(
     ``documents`` defaults to :func:`unspin.corpora.training_documents`; tests pass a small real
     subset. ``memory`` is lmplz's sort memory (GNU sort syntax); a percentage costs a few seconds
     of allocation, which only matters for tiny test models. Singleton n-grams above order 2 are
-    pruned and the trie is quantized to 8 bits: on the full corpora this keeps the 5-gram model at
-    13 MB instead of 55 MB for a held-out perplexity of 343 instead of 340.
+    pruned: on the full corpora this keeps the 5-gram model's hash tables at 49 MB.
     """
     if order < 2:
         raise ValueError(f"order must be at least 2, not {order}")
@@ -197,9 +199,9 @@ def build(
             raise
         _check(lmplz_process, log)
         ngrams = _arpa_counts(arpa)
-        say("quantizing into a KenLM trie")
+        say("compiling into KenLM hash tables")
         _binarize(build_binary, arpa, scratch / BINARY_FILE, log)
-        say("converting the CMU Sphinx trigram into a KenLM trie")
+        say("converting the CMU Sphinx trigram into KenLM hash tables")
         sphinx_source = resources.sphinx_lm_file()
         sphinx_arpa = scratch / "sphinx.arpa"
         try:
@@ -222,7 +224,7 @@ def build(
         manifest = {
             "order": order,
             "ngrams": ngrams,
-            "pruning": f"lmplz --prune {' '.join(prune)}; trie -q 8 -b 8",
+            "pruning": f"lmplz --prune {' '.join(prune)}; probing",
             "files": {name: _file_entry(scratch / name) for name in DATA_FILES},
             "training_text": {
                 "tokens": tokens,
