@@ -430,12 +430,10 @@ class Lexicon:
         head = self._heads.get(surface)
         if not head:
             return
-        records = _RECORD.iter_unpack(head[0])
-        count = 0
-        for record in records:
-            count += 1
+        packed = head[0]
+        for record in _RECORD.iter_unpack(packed):
             yield self._candidate(record)
-        if count == HEAD_CANDIDATES:
+        if len(packed) == HEAD_CANDIDATES * _RECORD.size:  # a full head: the list may go on
             for record in _ranked(self._surfaces.get(surface, ()))[HEAD_CANDIDATES:]:
                 yield self._candidate(record)
 
