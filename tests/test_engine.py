@@ -254,8 +254,11 @@ def test_the_sentence_window_keeps_the_original_and_drops_what_cannot_fit(unspin
     restorer = unspinner.restorer
     forms = [lm_form(token.text) for token in tokenize("the army would stay successful Kyiv")]
     options, _ = restorer._span("successful")
-    kept = {option.words for option, _ in restorer._in_context(options, forms, 4, 5)}
+    gains = {option.words: gain for option, gain in restorer._in_context(options, forms, 4, 5)}
+    kept = set(gains)
     assert ("in",) in kept
+    # The window gain, which pooled evidence reuses, says the sentence prefers "in" to the surface.
+    assert gains[("in",)] > 1.0
     assert {("no-hit",), ("sure-fire",)} & {option.words for option in options}
     assert not {("no-hit",), ("sure-fire",)} & kept
     everything = restorer.with_settings(local_margin=math.inf)
