@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 
 import pytest
 
 from unspin.corpora import BROWN_PRESS, bbc_documents, brown_documents, sotu_documents
-from unspin.engine import _same_word
+from unspin.engine import CONFIDENCE_MODEL, _same_word, confidence_terms
 from unspin.report import apply_changes
 
 # (spun, {found: expected original}) — hand-made in the style of each spinner family.
@@ -203,7 +204,7 @@ def test_change_evidence_is_the_whole_sentence_difference(unspinner):
     pairs = Restorer.FEATURES.index("pair_evidence")
     checked = 0
     for lattice, path in zip(lattices, paths, strict=True):
-        changes = restorer._changes(text, lattice, path, rate)
+        changes = restorer.changes(text, [lattice], [path], rate)
         edges = [edge for edge in path if edge.candidate is not None]
         for edge, (_, features) in zip(edges, changes, strict=True):
             index = path.index(edge)
@@ -217,6 +218,21 @@ def test_change_evidence_is_the_whole_sentence_difference(unspinner):
             assert features[pairs] == pytest.approx(whole_pairs, abs=1e-9)
             checked += 1
     assert checked >= 4
+
+
+def test_confidence_is_the_logistic_model_over_the_fitted_terms(unspinner):
+    # bench/calibrate.py fits weights to confidence_terms; the engine evaluates them as a
+    # quadratic form, for a whole document at once. Both must give the same probabilities.
+    restorer = unspinner.restorer
+    text = "Officials stated the war volition continue done the winter connected Monday."
+    decoded = restorer.decode(text)
+    assert len(decoded) >= 2
+    weights = json.loads(CONFIDENCE_MODEL.read_text(encoding="utf-8"))["weights"]
+    for change, features in decoded:
+        score = sum(w * t for w, t in zip(weights, confidence_terms(features), strict=True))
+        expected = 1 / (1 + math.exp(-score))
+        assert change.confidence == pytest.approx(expected, abs=1e-4)
+        assert restorer.confidence(features) == pytest.approx(expected, rel=1e-9)
 
 
 def test_other_occurrences_of_a_surface_lend_it_their_evidence(unspinner):

@@ -112,6 +112,7 @@ class LanguageModel:
             - self._model.BaseScore(_null_state(self._model), "<unk>", kenlm.State())
         )
         self._scored: dict[str, ScoredWord] = {}
+        self._prior_cache: dict[str, float | None] = {}
         self._sphinx_restart = _null_state(self._sphinx)
         self._base_score = self._model.BaseScore
         self._sphinx_score = self._sphinx.BaseScore
@@ -130,11 +131,17 @@ class LanguageModel:
         return word in self._model
 
     def prior(self, word: str) -> float | None:
-        """log10 of the word's wordfreq frequency, or None when wordfreq does not list it."""
-        found = self._priors.get(word)
-        if found is None and word[:1].isdigit():
-            found = self._priors.get(_SMASHED_DIGITS.sub(lambda m: "0" * len(m[0]), word))
-        return found[0][0] if found else None
+        """log10 of the word's wordfreq frequency, or None when wordfreq does not list it.
+        Cached: ranking a new span's candidates asks for the priors of the same few thousand
+        words, and a record trie look-up costs several times a dict's."""
+        try:
+            return self._prior_cache[word]
+        except KeyError:
+            found = self._priors.get(word)
+            if found is None and word[:1].isdigit():
+                found = self._priors.get(_SMASHED_DIGITS.sub(lambda m: "0" * len(m[0]), word))
+            prior = self._prior_cache[word] = found[0][0] if found else None
+            return prior
 
     def association(self, first: str, second: str) -> float:
         """log10 of how much more often ``first second`` occurs on the web than chance predicts

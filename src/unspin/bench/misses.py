@@ -91,10 +91,12 @@ def _edit_causes(restorer, spinner: str, rate: float, seed: int) -> Iterator[tup
     for number, (_, text) in enumerate(bbc_documents("dev")):
         spun = spin(text, spinner, rate, seed + number)
         lattices, paths, rate_costs = restorer.best_paths(spun.spun)
-        where, changes = {}, {}
+        changes = {
+            (change.start, change.end): change
+            for change, _ in restorer.changes(spun.spun, lattices, paths, rate_costs)
+        }
+        where = {}
         for lattice, path in zip(lattices, paths, strict=True):
-            for change, _ in restorer._changes(spun.spun, lattice, path, rate_costs):
-                changes[change.start, change.end] = change
             for token in lattice.tokens:
                 where[token.start] = (lattice, path)
         for term in spun.edits:
