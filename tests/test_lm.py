@@ -209,3 +209,16 @@ def test_damaged_sphinx_model_is_a_one_line_setup_error(
         lmbuild.build(out, order=3, documents=documents, memory="64M")
     assert "\n" not in str(error.value)
     assert list(out.iterdir()) == []  # nothing half-built is left behind
+
+
+def test_word_cache_forgets_past_its_limit():
+    # Per-word caches live as long as the process: in a crawl, names and numbers would grow them
+    # without bound.
+    from unspin.lm import _WordCache
+
+    looked_up = []
+    cache = _WordCache(lambda word: looked_up.append(word) or word.upper(), limit=2)
+    assert [cache[w] for w in ("in", "on", "in")] == ["IN", "ON", "IN"]
+    assert looked_up == ["in", "on"]
+    assert cache["at"] == "AT"
+    assert len(cache) == 1 and looked_up == ["in", "on", "at"]

@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -111,13 +111,16 @@ class LanguageModel:
             - math.log10(unknown["prior_mass"])
             - self._model.BaseScore(_null_state(self._model), "<unk>", kenlm.State())
         )
-        self._scored: dict[str, ScoredWord] = {}
-        self._prior_cache: dict[str, float | None] = {}
+        # Per-word look-ups, cached: ranking candidates and scoring changes ask for the same few
+        # thousand words over and over, and a trie look-up costs several times a dict's.
+        self._scored = _WordCache(self._score_word)
+        self._prior_by_word = _WordCache(self._read_prior)
         self._sphinx_restart = _null_state(self._sphinx)
         self._base_score = self._model.BaseScore
         self._sphinx_score = self._sphinx.BaseScore
         self._web = marisa_trie.RecordTrie(PRIOR_FORMAT).mmap(str(self.directory / PAIRS_FILE))
         web_pairs = self.manifest["web_pairs"]
+        self._web_count = _WordCache(self._read_web_count)
         self._web_total: float = web_pairs["total_log10"]
         self._web_threshold: float = web_pairs["pair_threshold_log10"]
 
@@ -131,17 +134,14 @@ class LanguageModel:
         return word in self._model
 
     def prior(self, word: str) -> float | None:
-        """log10 of the word's wordfreq frequency, or None when wordfreq does not list it.
-        Cached: ranking a new span's candidates asks for the priors of the same few thousand
-        words, and a record trie look-up costs several times a dict's."""
-        try:
-            return self._prior_cache[word]
-        except KeyError:
-            found = self._priors.get(word)
-            if found is None and word[:1].isdigit():
-                found = self._priors.get(_SMASHED_DIGITS.sub(lambda m: "0" * len(m[0]), word))
-            prior = self._prior_cache[word] = found[0][0] if found else None
-            return prior
+        """log10 of the word's wordfreq frequency, or None when wordfreq does not list it."""
+        return self._prior_by_word[word]
+
+    def _read_prior(self, word: str) -> float | None:
+        found = self._priors.get(word)
+        if found is None and word[:1].isdigit():
+            found = self._priors.get(_SMASHED_DIGITS.sub(lambda m: "0" * len(m[0]), word))
+        return found[0][0] if found else None
 
     def association(self, first: str, second: str) -> float:
         """log10 of how much more often ``first second`` occurs on the web than chance predicts
@@ -151,15 +151,18 @@ class LanguageModel:
         association: when even the cap is below chance (two very common words, "successful
         the"), the pair is penalised; otherwise its absence says nothing and it scores 0.
         """
-        web = self._web
-        found_first, found_second = web.get(first), web.get(second)
-        if found_first is None or found_second is None:
+        first_log10, second_log10 = self._web_count[first], self._web_count[second]
+        if first_log10 is None or second_log10 is None:
             return 0.0
-        chance = found_first[0][0] + found_second[0][0] - self._web_total
-        found_pair = web.get(f"{first} {second}")
+        chance = first_log10 + second_log10 - self._web_total
+        found_pair = self._web.get(f"{first} {second}")
         if found_pair is None:
             return max(min(self._web_threshold - chance, 0.0), -_ASSOCIATION_LIMIT)
         return max(min(found_pair[0][0] - chance, _ASSOCIATION_LIMIT), -_ASSOCIATION_LIMIT)
+
+    def _read_web_count(self, word: str) -> float | None:
+        found = self._web.get(word)
+        return found[0][0] if found else None
 
     def scored_word(self, word: str) -> ScoredWord:
         """``word`` with what each model adds to the score for it.
@@ -170,12 +173,9 @@ class LanguageModel:
         judge the word by a flat -100 and the next words by a unigram, while a known rival is
         judged in context (*U.S.*, unknown, would lose to the pronoun *us*). The corpus model
         scores such words alone, at the full weight, and the Sphinx model restarts after them.
-        Cached: the decoder asks for the same few thousand words over and over.
+        Cached (see ``_WordCache``).
         """
-        found = self._scored.get(word)
-        if found is None:
-            found = self._scored[word] = self._score_word(word)
-        return found
+        return self._scored[word]
 
     def _score_word(self, word: str) -> ScoredWord:
         corpus_offset = 0.0
@@ -270,6 +270,22 @@ class LanguageModel:
                     " ".join(segment), bos=bos and number == 0, eos=eos and number == last
                 )
         return total + SPHINX_WEIGHT * sphinx_total
+
+
+class _WordCache(dict):
+    """A word's look-up, remembered. Forgets everything past ``limit`` words, so that the long
+    tail of names and numbers in a crawl cannot grow it without bound."""
+
+    def __init__(self, look_up: Callable[[str], Any], limit: int = 1_000_000) -> None:
+        super().__init__()
+        self._look_up = look_up
+        self._limit = limit
+
+    def __missing__(self, word: str) -> Any:
+        if len(self) >= self._limit:
+            self.clear()
+        value = self[word] = self._look_up(word)
+        return value
 
 
 def _null_state(model: kenlm.Model) -> kenlm.State:
