@@ -169,6 +169,7 @@ def test_likely_changes_are_a_rung_between_all_and_sure():
     ]
     evidence = Evidence.of(100, changes)
     assert evidence.likely_type_rate == 3 / 100 and evidence.sure_type_rate == 1 / 100
+    assert evidence.count_rate == 5 / 100  # every change counts, however unsure
     assert len(evidence.features()) == 5
 
 

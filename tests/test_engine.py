@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import math
@@ -129,6 +130,20 @@ def test_empty_and_whitespace_input(unspinner):
     for text in ("", "   \n\n  ", "12 34 %"):
         result = unspinner.restore(text)
         assert result.text == text and result.changes == []
+
+
+def test_decoding_leaves_the_cycle_collector_as_it_found_it(unspinner):
+    # Decoding pauses the collector (see engine._collector_paused), and must hand it back.
+    text = SPUN[0][0]
+    assert gc.isenabled()
+    unspinner.restore(text)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        unspinner.restore(text)
+        assert not gc.isenabled()  # a caller's own pause is left alone
+    finally:
+        gc.enable()
 
 
 def test_min_confidence_filters(unspinner):

@@ -13,11 +13,13 @@ with that one change undone: the difference is the evidence behind its confidenc
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from itertools import accumulate
@@ -583,8 +585,9 @@ class Restorer:
         """:meth:`decode`, and the spin rate it decoded at: the share of spinnable words the
         first pass restored, pulled towards the prior rate (see :meth:`best_paths`). Detection
         reads it as evidence."""
-        lattices, paths, rate = self.best_paths(text)
-        return self.changes(text, lattices, paths, rate), rate.rate
+        with _collector_paused():
+            lattices, paths, rate = self.best_paths(text)
+            return self.changes(text, lattices, paths, rate), rate.rate
 
     def best_paths(self, text: str) -> tuple[list[_Lattice], list[list[_Edge]], _RateCosts]:
         """Each sentence's lattice and best path, and the document's rate costs they were
@@ -653,6 +656,27 @@ class Restorer:
         """A restorer sharing this one's data with some settings changed, for experiments on the
         dev split (see bench/calibrate.py)."""
         return Restorer(self.lexicon, self.lm, replace(self.settings, **overrides))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold off CPython's cycle collector while a document is decoded.
+
+    Decoding allocates hundreds of thousands of edges and hypotheses, and the collector runs
+    every 700 allocations; one run in a hundred rescans every object that survived, the span
+    cache (:meth:`Restorer._span_options`) included, which grows by the thousand per document.
+    On 200 dev documents that was 13% of restoration time (timed by ``gc.callbacks``), spent
+    chasing pointers for nothing: decoding makes no reference cycles (those runs freed no
+    object). Paused per document, and resumed after if it was running (a caller's own pause is
+    left alone), it runs about once per document: 7% of the time, and restoration is 10% faster
+    (14,388 against 13,082 words/s, mean of 7 alternating runs on one core)."""
+    running = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if running:
+            gc.enable()
 
 
 _INDIRECT = frozenset(
