@@ -158,8 +158,15 @@ def _spun_variant(
 
 def detection_rows(unspinner, documents: list[tuple[str, str]], seed: int) -> dict[str, list]:
     """Features and labels of every dev document and paragraph under each condition, for both
-    tiers; paragraphs carry their document's features after their own."""
-    from unspin.detect import Evidence, fast_features, full_document_features, full_features
+    tiers; paragraphs carry their document's context (``detect.document_context``) after their
+    own."""
+    from unspin.detect import (
+        Evidence,
+        document_context,
+        fast_features,
+        full_document_features,
+        full_features,
+    )
     from unspin.screen import Stretch
 
     rows: dict[str, list] = {key: [] for key in ("fast_doc", "full_doc", "fast_par", "full_par")}
@@ -182,7 +189,9 @@ def detection_rows(unspinner, documents: list[tuple[str, str]], seed: int) -> di
             decoded, spin_rate = unspinner.restorer.decode_document(spun)
             changes = [c for c, _ in decoded]
             fast = fast_features(document)
-            full = full_document_features(Evidence.of(document.words, changes), document, spin_rate)
+            evidence = Evidence.of(document.words, changes)
+            full = full_document_features(evidence, document, spin_rate)
+            context = document_context(evidence, document, spin_rate)
             rows["fast_doc"].append(fast)
             rows["full_doc"].append(full)
             labels["doc"].append(bool(spans))
@@ -193,7 +202,8 @@ def detection_rows(unspinner, documents: list[tuple[str, str]], seed: int) -> di
             for p in paragraphs:
                 inside = [c for c in changes if p.start <= c.start < p.end]
                 rows["fast_par"].append((*fast_features(p), *fast))
-                rows["full_par"].append((*full_features(Evidence.of(p.words, inside), p), *full))
+                own = full_features(Evidence.of(p.words, inside), p)
+                rows["full_par"].append((*own, *context))
                 labels["par"].append(any(p.start <= a < p.end for a, _ in spans))
                 labels["par_words"].append(p.words)
                 labels["par_condition"].append(condition)
