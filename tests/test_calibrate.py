@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 
 from unspin.bench.calibrate import (
+    DETECTION_CONDITIONS,
     _fit_weights,
     _left_out_probabilities,
     _paragraph_threshold,
+    decoded_variants,
+    detection_rows,
     dev_genre,
     fit_logistic,
 )
+from unspin.corpora import bbc_documents
 
 
 def test_each_class_and_each_dev_genre_within_it_weighs_the_same() -> None:
@@ -69,3 +75,25 @@ def test_left_out_probabilities_come_from_curves_that_never_saw_the_genre() -> N
     sotu = genres == "sotu"
     assert after[sotu] == pytest.approx(before[sotu])
     assert not np.allclose(after[~sotu], before[~sotu])
+
+
+def test_decoded_documents_are_reused_only_while_nothing_they_depend_on_changed(
+    unspinner, tmp_path, capsys
+) -> None:
+    documents = [next(iter(bbc_documents("dev")))]
+    keep = tmp_path / "decoded.pkl"
+    decoded = decoded_variants(unspinner, documents, 5, keep)
+    assert len(decoded) == len(DETECTION_CONDITIONS)
+    rows = detection_rows(decoded)
+    for (spinner, _, alternate), label in zip(DETECTION_CONDITIONS, rows["doc"], strict=True):
+        if not alternate:  # spinning every other paragraph may leave a short document clean
+            assert label == (spinner is not None)
+    # Read back, not decoded again: what the file holds is what comes back.
+    kept = pickle.loads(keep.read_bytes())
+    keep.write_bytes(pickle.dumps({**kept, "variants": decoded[:1]}))
+    assert decoded_variants(unspinner, documents, 5, keep) == decoded[:1]
+    # Another seed is decoded afresh, and so is a file that is no such thing.
+    assert decoded_variants(unspinner, documents, 6, keep) != decoded[:1]
+    keep.write_text("not a pickle")
+    assert decoded_variants(unspinner, documents, 5, keep) == decoded
+    assert "is not a file of decoded documents: decoding again" in capsys.readouterr().err

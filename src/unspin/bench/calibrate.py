@@ -16,9 +16,14 @@ changes on untouched words at or below the target.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
+import pickle
+import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -32,7 +37,15 @@ from unspin.corpora import (
     brown_documents,
     sotu_documents,
 )
-from unspin.engine import CONFIDENCE_MODEL, UNPAIRED, Restorer, Settings, confidence_terms
+from unspin.engine import (
+    CONFIDENCE_MODEL,
+    UNPAIRED,
+    Restorer,
+    Settings,
+    confidence_terms,
+)
+from unspin.report import Change
+from unspin.screen import Stretch
 
 
 def dev_documents() -> list[tuple[str, str]]:
@@ -156,7 +169,44 @@ def _spun_variant(
     return "\n".join(pieces), spans
 
 
-def detection_rows(unspinner, documents: list[tuple[str, str]], seed: int) -> dict[str, list]:
+# The modules whose code decides what decode_variants returns.
+_DECODING_CODE = ("engine.py", "lm.py", "lexicon.py", "text.py", "screen.py")
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedVariant:
+    """One dev document under one detection condition, as the screen and the restorer read it.
+    Every detection curve is fitted from these, and decoding them is what takes the time."""
+
+    genre: str
+    condition: str
+    spans: tuple[tuple[int, int], ...]  # what the spinner changed
+    paragraphs: tuple[Stretch, ...]
+    changes: tuple[Change, ...]
+    spin_rate: float
+
+
+def decode_variants(unspinner, documents: list[tuple[str, str]], seed: int) -> list[DecodedVariant]:
+    """Each dev document under each of :data:`DETECTION_CONDITIONS`, screened and decoded."""
+    variants = []
+    for number, (doc_id, text) in enumerate(documents):
+        for spinner, rate, alternate in DETECTION_CONDITIONS:
+            spun, spans = _spun_variant(text, spinner, rate, alternate, seed + number)
+            decoded, spin_rate = unspinner.restorer.decode_document(spun)
+            variants.append(
+                DecodedVariant(
+                    dev_genre(doc_id),
+                    f"{spinner}/{rate}/{'alternate' if alternate else 'all'}",
+                    tuple(spans),
+                    tuple(unspinner.screen.scan(spun)),
+                    tuple(change for change, _ in decoded),
+                    spin_rate,
+                )
+            )
+    return variants
+
+
+def detection_rows(variants: Iterable[DecodedVariant]) -> dict[str, list]:
     """Features and labels of every dev document and paragraph under each condition, for both
     tiers; paragraphs carry their document's context (``detect.document_context``) after their
     own."""
@@ -167,7 +217,6 @@ def detection_rows(unspinner, documents: list[tuple[str, str]], seed: int) -> di
         full_document_features,
         full_features,
     )
-    from unspin.screen import Stretch
 
     rows: dict[str, list] = {key: [] for key in ("fast_doc", "full_doc", "fast_par", "full_par")}
     labels: dict[str, list] = {
@@ -180,35 +229,64 @@ def detection_rows(unspinner, documents: list[tuple[str, str]], seed: int) -> di
         "genre": [],
         "par_genre": [],
     }
-    for number, (doc_id, text) in enumerate(documents):
-        genre = dev_genre(doc_id)
-        for spinner, rate, alternate in DETECTION_CONDITIONS:
-            spun, spans = _spun_variant(text, spinner, rate, alternate, seed + number)
-            paragraphs = unspinner.screen.scan(spun)
-            document = Stretch.pool(paragraphs)
-            decoded, spin_rate = unspinner.restorer.decode_document(spun)
-            changes = [c for c, _ in decoded]
-            fast = fast_features(document)
-            evidence = Evidence.of(document.words, changes)
-            full = full_document_features(evidence, document, spin_rate)
-            context = document_context(evidence, document, spin_rate)
-            rows["fast_doc"].append(fast)
-            rows["full_doc"].append(full)
-            labels["doc"].append(bool(spans))
-            labels["doc_words"].append(document.words)
-            condition = f"{spinner}/{rate}/{'alternate' if alternate else 'all'}"
-            labels["condition"].append(condition)
-            labels["genre"].append(genre)
-            for p in paragraphs:
-                inside = [c for c in changes if p.start <= c.start < p.end]
-                rows["fast_par"].append((*fast_features(p), *fast))
-                own = full_features(Evidence.of(p.words, inside), p)
-                rows["full_par"].append((*own, *context))
-                labels["par"].append(any(p.start <= a < p.end for a, _ in spans))
-                labels["par_words"].append(p.words)
-                labels["par_condition"].append(condition)
-                labels["par_genre"].append(genre)
+    for variant in variants:
+        document = Stretch.pool(list(variant.paragraphs))
+        changes = variant.changes
+        fast = fast_features(document)
+        evidence = Evidence.of(document.words, changes)
+        context = document_context(evidence, document, variant.spin_rate)
+        rows["fast_doc"].append(fast)
+        rows["full_doc"].append(full_document_features(evidence, document, variant.spin_rate))
+        labels["doc"].append(bool(variant.spans))
+        labels["doc_words"].append(document.words)
+        labels["condition"].append(variant.condition)
+        labels["genre"].append(variant.genre)
+        for p in variant.paragraphs:
+            inside = [c for c in changes if p.start <= c.start < p.end]
+            rows["fast_par"].append((*fast_features(p), *fast))
+            own = full_features(Evidence.of(p.words, inside), p)
+            rows["full_par"].append((*own, *context))
+            labels["par"].append(any(p.start <= a < p.end for a, _ in variant.spans))
+            labels["par_words"].append(p.words)
+            labels["par_condition"].append(variant.condition)
+            labels["par_genre"].append(variant.genre)
     return {**rows, **labels}
+
+
+def decoded_variants(
+    unspinner, documents: list[tuple[str, str]], seed: int, keep: Path | None = None
+) -> list[DecodedVariant]:
+    """:func:`decode_variants`, kept in the file ``keep`` and read back from it while nothing
+    they depend on has changed: the data, the seed, the documents, the decoder's settings, the
+    shipped confidence model, and the code that decodes and screens (:data:`_DECODING_CODE`).
+    Refitting the curves after a change to ``detect.py``'s features then takes seconds instead
+    of minutes."""
+    import unspin
+
+    depends = hashlib.sha256(repr(unspinner.restorer.settings).encode())
+    for path in (CONFIDENCE_MODEL, *(Path(unspin.__file__).parent / m for m in _DECODING_CODE)):
+        depends.update(path.read_bytes())
+    key = {
+        "data": unspinner.version,
+        "seed": seed,
+        "documents": [doc_id for doc_id, _ in documents],
+        "depends": depends.hexdigest(),
+    }
+    if keep is not None and keep.is_file():
+        try:
+            with keep.open("rb") as handle:
+                kept = pickle.load(handle)
+            if kept["key"] == key:
+                return kept["variants"]
+            why = "was decoded under other data, settings or code"
+        except (pickle.UnpicklingError, EOFError, KeyError, TypeError, AttributeError):
+            why = "is not a file of decoded documents"
+        print(f"{keep} {why}: decoding again", file=sys.stderr)
+    variants = decode_variants(unspinner, documents, seed)
+    if keep is not None:
+        with keep.open("wb") as handle:
+            pickle.dump({"key": key, "variants": variants}, handle)
+    return variants
 
 
 def dev_genre(doc_id: str) -> str:
@@ -238,10 +316,14 @@ def _fit_weights(labels: np.ndarray, genres: np.ndarray) -> np.ndarray:
     return weights * len(labels) / weights.sum()  # mean 1: the L2 term keeps its strength
 
 
-def fit_detection(unspinner, documents: list[tuple[str, str]], seed: int) -> dict:
+def fit_detection(
+    unspinner, documents: list[tuple[str, str]], seed: int, keep: Path | None = None
+) -> dict:
     """Weights of detect.Calibration (logistic curves for each tier and level), the threshold
-    that no clean dev document reaches, and the fast probability ``auto`` may clear below."""
-    return fit_detection_rows(detection_rows(unspinner, documents, seed), len(documents))
+    that no clean dev document reaches, and the fast probability ``auto`` may clear below
+    (``keep``: see :func:`decoded_variants`)."""
+    variants = decoded_variants(unspinner, documents, seed, keep)
+    return fit_detection_rows(detection_rows(variants), len(documents))
 
 
 def fit_detection_rows(data: dict[str, list], documents: int) -> dict:
@@ -418,6 +500,15 @@ def main() -> None:
         help="Refit the detector only, on the restorer's current confidence model.",
     )
     parser.add_argument("--target-false-change-rate", type=float, default=0.005)
+    parser.add_argument(
+        "--keep-decoded",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="Keep the decoded detection documents in FILE and reuse them while the data, seed, "
+        "documents, engine code and confidence weights are unchanged: a refit after a change "
+        "to detect.py's features then takes seconds.",
+    )
     args = parser.parse_args()
 
     # The confidence fit reads only the features of each change, so it starts from blank weights:
@@ -436,7 +527,9 @@ def main() -> None:
     # Detection is fitted on other dev documents than the confidence model.
     rest = dev_documents()[args.documents :]
     detection_documents = rest[: args.detection_documents]
-    report["detection"] = fit_detection(unspinner, detection_documents, args.seed)
+    report["detection"] = fit_detection(
+        unspinner, detection_documents, args.seed, args.keep_decoded
+    )
     print(json.dumps(report, indent=2))
 
 
