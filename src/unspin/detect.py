@@ -146,6 +146,21 @@ def full_document_features(
     return (*document_context(evidence, stretch, spin_rate), math.log(evidence.count_rate + 1e-3))
 
 
+def full_tier_features(
+    document: Stretch, paragraphs: Sequence[Stretch], changes: Sequence[Change], spin_rate: float
+) -> tuple[tuple[float, ...], list[tuple[float, ...]]]:
+    """The full tier's features of a document and of each of its paragraphs (its own, then its
+    document's :func:`document_context`). ``check`` scores them and ``bench/calibrate.py`` fits
+    on them: one definition, so the two cannot drift apart."""
+    evidence = Evidence.of(document.words, changes)
+    context = document_context(evidence, document, spin_rate)
+    per_paragraph = []
+    for p in paragraphs:
+        inside = [c for c in changes if p.start <= c.start < p.end]
+        per_paragraph.append((*full_features(Evidence.of(p.words, inside), p), *context))
+    return full_document_features(evidence, document, spin_rate), per_paragraph
+
+
 @dataclass(frozen=True, slots=True)
 class Calibration:
     """The fitted curves and thresholds; ``python -m unspin.bench.calibrate`` prints new ones.
@@ -310,16 +325,11 @@ def check(
         if not phrase_lists.overlaps(c.start, c.end, excluded)
     ]
     changes = [c for c, _ in kept]
-    evidence = Evidence.of(document.words, [*changes, *listed])
-    context = document_context(evidence, document, spin_rate)
-    probability = calibration.full_document.probability(
-        full_document_features(evidence, document, spin_rate)
+    document_features, paragraph_features = full_tier_features(
+        document, paragraphs, [*changes, *listed], spin_rate
     )
-    probabilities = []
-    for p in paragraphs:
-        inside = [c for c in [*changes, *listed] if p.start <= c.start < p.end]
-        own = full_features(Evidence.of(p.words, inside), p)
-        probabilities.append(calibration.full_paragraph.probability((*own, *context)))
+    probability = calibration.full_document.probability(document_features)
+    probabilities = [calibration.full_paragraph.probability(f) for f in paragraph_features]
     if rescorer is not None:
         floor = rescorer.lowest_reaching(flagged)  # the rest cannot become flags
         changes = [c for c, _ in rescorer.rescore(text, kept, judged_from=floor)]

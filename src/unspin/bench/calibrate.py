@@ -37,13 +37,7 @@ from unspin.corpora import (
     brown_documents,
     sotu_documents,
 )
-from unspin.engine import (
-    CONFIDENCE_MODEL,
-    UNPAIRED,
-    Restorer,
-    Settings,
-    confidence_terms,
-)
+from unspin.engine import CONFIDENCE_MODEL, UNPAIRED, Restorer, Settings, confidence_terms
 from unspin.report import Change
 from unspin.screen import Stretch
 
@@ -210,13 +204,7 @@ def detection_rows(variants: Iterable[DecodedVariant]) -> dict[str, list]:
     """Features and labels of every dev document and paragraph under each condition, for both
     tiers; paragraphs carry their document's context (``detect.document_context``) after their
     own."""
-    from unspin.detect import (
-        Evidence,
-        document_context,
-        fast_features,
-        full_document_features,
-        full_features,
-    )
+    from unspin.detect import fast_features, full_tier_features
 
     rows: dict[str, list] = {key: [] for key in ("fast_doc", "full_doc", "fast_par", "full_par")}
     labels: dict[str, list] = {
@@ -231,21 +219,19 @@ def detection_rows(variants: Iterable[DecodedVariant]) -> dict[str, list]:
     }
     for variant in variants:
         document = Stretch.pool(list(variant.paragraphs))
-        changes = variant.changes
         fast = fast_features(document)
-        evidence = Evidence.of(document.words, changes)
-        context = document_context(evidence, document, variant.spin_rate)
+        full, per_paragraph = full_tier_features(
+            document, variant.paragraphs, variant.changes, variant.spin_rate
+        )
         rows["fast_doc"].append(fast)
-        rows["full_doc"].append(full_document_features(evidence, document, variant.spin_rate))
+        rows["full_doc"].append(full)
         labels["doc"].append(bool(variant.spans))
         labels["doc_words"].append(document.words)
         labels["condition"].append(variant.condition)
         labels["genre"].append(variant.genre)
-        for p in variant.paragraphs:
-            inside = [c for c in changes if p.start <= c.start < p.end]
+        for p, paragraph_features in zip(variant.paragraphs, per_paragraph, strict=True):
             rows["fast_par"].append((*fast_features(p), *fast))
-            own = full_features(Evidence.of(p.words, inside), p)
-            rows["full_par"].append((*own, *context))
+            rows["full_par"].append(paragraph_features)
             labels["par"].append(any(p.start <= a < p.end for a, _ in variant.spans))
             labels["par_words"].append(p.words)
             labels["par_condition"].append(variant.condition)
