@@ -586,8 +586,17 @@ class Restorer:
         first pass restored, pulled towards the prior rate (see :meth:`best_paths`). Detection
         reads it as evidence."""
         with _collector_paused():
-            lattices, paths, rate = self.best_paths(text)
-            return self.changes(text, lattices, paths, rate), rate.rate
+            return self._decoded(text)
+
+    def _decoded(self, text: str) -> tuple[list[tuple[Change, tuple[float, ...]]], float]:
+        """:meth:`decode_document`'s work, in a frame of its own: the lattices die with it, by
+        reference count, before the collector resumes. Resumed while they were still alive, its
+        first run scanned them all (edges, hypotheses, LM states) and found them in use. On 360
+        spun BBC dev articles (three spinners at three rates) the collector's share of
+        restoration time fell from 8.6% to 4.6% (``gc.callbacks``), and restoring them all took
+        4% less time."""
+        lattices, paths, rate = self.best_paths(text)
+        return self.changes(text, lattices, paths, rate), rate.rate
 
     def best_paths(self, text: str) -> tuple[list[_Lattice], list[list[_Edge]], _RateCosts]:
         """Each sentence's lattice and best path, and the document's rate costs they were
