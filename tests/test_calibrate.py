@@ -97,3 +97,24 @@ def test_decoded_documents_are_reused_only_while_nothing_they_depend_on_changed(
     keep.write_text("not a pickle")
     assert decoded_variants(unspinner, documents, 5, keep) == decoded
     assert "is not a file of decoded documents: decoding again" in capsys.readouterr().err
+
+
+def test_the_short_text_fit_shrinks_towards_even_odds_only_as_far_as_it_helps(unspinner) -> None:
+    # Snippets of real BBC articles, spun and clean, scored by the shipped curves unshrunk.
+    from unspin.bench.calibrate import fit_short_texts
+    from unspin.detect import CALIBRATION
+
+    curves = {
+        "fast_doc": CALIBRATION.fast_document.weights,
+        "fast_par": CALIBRATION.fast_paragraph.weights,
+        "full_doc": CALIBRATION.full_document.weights,
+        "full_par": CALIBRATION.full_paragraph.weights,
+    }
+    documents = [d for _, d in zip(range(6), bbc_documents("dev"), strict=False)]
+    report = fit_short_texts(unspinner, documents, 5, curves)
+    assert report["snippets"] == 2 * 5 * 4  # every third document, five conditions, four lengths
+    assert 0 < report["spun_share"] < 1
+    for tier in ("fast", "full"):
+        assert 0.0 <= report[tier]["power"] <= 6.0
+        fitted, unshrunk = report[tier]["log_loss"]["fitted"], report[tier]["log_loss"]["unshrunk"]
+        assert fitted <= unshrunk

@@ -101,6 +101,28 @@ def test_twenty_words_are_insufficient(unspinner):
         assert all(p.verdict == "insufficient" for p in verdict.paragraphs)
 
 
+def test_a_text_too_short_to_judge_gets_close_to_even_odds(unspinner):
+    # Two clean words once scored 1.000: their rates rest on the smoothing of each count.
+    for tier in ("auto", "fast", "full"):
+        verdict = unspinner.check("Hello there.", tier=tier)
+        assert verdict.verdict == "insufficient"
+        assert 0.3 < verdict.spun_probability < 0.7
+        assert all(0.3 < p.spun_probability < 0.7 for p in verdict.paragraphs)
+
+
+def test_short_texts_are_pulled_towards_even_odds_and_long_ones_are_not():
+    from unspin.detect import CALIBRATION, MIN_WORDS
+
+    for tier in ("fast", "full"):
+        assert CALIBRATION.for_length(0.99, MIN_WORDS, tier) == 0.99
+        assert CALIBRATION.for_length(0.01, 300, tier) == 0.01
+        pulled = [CALIBRATION.for_length(0.99, words, tier) for words in (0, 10, 20, 30, 39)]
+        assert pulled[0] == 0.5
+        assert pulled == sorted(pulled) and pulled[-1] < 0.99
+        low, high = (CALIBRATION.for_length(p, 20, tier) for p in (0.01, 0.99))
+        assert low == pytest.approx(1 - high)
+
+
 def test_paragraph_verdicts_cover_the_paragraphs(unspinner):
     original = first_document("bbc")
     spun = spin(original, "crude", 0.3, seed=3).spun

@@ -20,6 +20,7 @@ import hashlib
 import json
 import math
 import pickle
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -380,6 +381,64 @@ def fit_detection_rows(data: dict[str, list], documents: int) -> dict:
     return fitted
 
 
+# Snippet lengths for the short-text fit: what a user pastes when too little text is at hand.
+SHORT_TEXT_WORDS = (5, 10, 20, 30)
+
+
+def fit_short_texts(unspinner, documents: list[tuple[str, str]], seed: int, fitted: dict) -> dict:
+    """The powers of ``detect.Calibration.for_length``, for the curves in ``fitted``.
+
+    Snippets of every third dev document, clean and spun (the detection conditions that spin
+    whole documents), each labelled spun when it holds a spun word, are scored by both tiers'
+    curves unshrunk. Each tier's power is the one under which the snippets' probabilities fit
+    their labels best, the two classes weighing the same (as in the curves themselves)."""
+    from unspin.detect import MIN_WORDS, Calibration, Logistic, check
+
+    unshrunk = Calibration(
+        fast_document=Logistic(tuple(fitted["fast_doc"])),
+        fast_paragraph=Logistic(tuple(fitted["fast_par"])),
+        full_document=Logistic(tuple(fitted["full_doc"])),
+        full_paragraph=Logistic(tuple(fitted["full_par"])),
+    )
+    whole = [c for c in DETECTION_CONDITIONS if not c[2]]
+    logits: dict[str, list[float]] = {"fast": [], "full": []}
+    labels, lengths = [], []
+    for number, (_, text) in enumerate(documents[::3]):
+        for spinner, rate, _ in whole:
+            spun, spans = _spun_variant(text, spinner, rate, False, seed + number)
+            words = list(re.finditer(r"\S+", spun))
+            for n in SHORT_TEXT_WORDS:
+                if len(words) < n:
+                    continue
+                first = (number * 7 + n) % (len(words) - n + 1)
+                start, end = words[first].start(), words[first + n - 1].end()
+                labels.append(any(a < end and b > start for a, b in spans))
+                lengths.append(n)
+                for tier in logits:
+                    verdict = check(unspinner, spun[start:end], tier=tier, calibration=unshrunk)
+                    p = min(max(verdict.spun_probability, 1e-4), 1 - 1e-4)
+                    logits[tier].append(math.log(p / (1 - p)))
+    y = np.array(labels, dtype=float)
+    scale = np.array(lengths, dtype=float) / MIN_WORDS
+    weights = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+    powers = np.round(np.arange(0.0, 6.01, 0.1), 1)
+    report: dict = {"snippets": len(y), "spun_share": round(float(y.mean()), 3)}
+    for tier, values in logits.items():
+        x = np.array(values)
+
+        def loss(power: float, x: np.ndarray = x) -> float:
+            q = 1.0 / (1.0 + np.exp(-x * scale**power))
+            q = np.clip(q, 1e-9, 1 - 1e-9)
+            return float(-(weights * (y * np.log(q) + (1 - y) * np.log(1 - q))).mean())
+
+        best = min(powers, key=loss)
+        report[tier] = {
+            "power": float(best),
+            "log_loss": {"unshrunk": round(loss(0.0), 4), "fitted": round(loss(best), 4)},
+        }
+    return report
+
+
 def _left_out_probabilities(
     data: dict[str, list], labels: np.ndarray, genres: np.ndarray
 ) -> np.ndarray:
@@ -515,6 +574,9 @@ def main() -> None:
     detection_documents = rest[: args.detection_documents]
     report["detection"] = fit_detection(
         unspinner, detection_documents, args.seed, args.keep_decoded
+    )
+    report["detection"]["short_texts"] = fit_short_texts(
+        unspinner, detection_documents, args.seed, report["detection"]
     )
     print(json.dumps(report, indent=2))
 
