@@ -399,6 +399,8 @@ def fit_short_texts(unspinner, documents: list[tuple[str, str]], seed: int, fitt
         fast_paragraph=Logistic(tuple(fitted["fast_par"])),
         full_document=Logistic(tuple(fitted["full_doc"])),
         full_paragraph=Logistic(tuple(fitted["full_par"])),
+        fast_short_text_power=0.0,
+        full_short_text_power=0.0,
     )
     whole = [c for c in DETECTION_CONDITIONS if not c[2]]
     logits: dict[str, list[float]] = {"fast": [], "full": []}
