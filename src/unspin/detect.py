@@ -165,10 +165,11 @@ def full_tier_features(
 class Calibration:
     """The fitted curves and thresholds; ``python -m unspin.bench.calibrate`` prints new ones.
 
-    Documents: features of the whole text, the last being the restorer's spin-rate estimate.
+    Documents: features of the whole text, the last being the restorer's change count.
     Paragraphs: the paragraph's features followed by its document's. ``threshold`` calls a
     document spun, ``paragraph_threshold`` a paragraph; ``clear`` is the fast probability under
-    which the ``auto`` tier trusts the screen's "clean" without running the restorer.
+    which the ``auto`` tier trusts the screen's "clean" without running the restorer; the short
+    text powers say how far :meth:`for_length` pulls a text under ``MIN_WORDS`` to even odds.
     """
 
     fast_document: Logistic = Logistic((3.4223, 1.9016, 0.3969, -1.1934, 16.1489))
