@@ -146,6 +146,27 @@ def test_decoding_leaves_the_cycle_collector_as_it_found_it(unspinner):
         gc.enable()
 
 
+def test_the_collector_resumes_only_once_the_lattices_are_gone(unspinner, monkeypatch):
+    # Resumed while the document's lattices were alive, its first run scanned them all for nothing
+    # (see Restorer._decoded): almost half of all its time in restoration.
+    from unspin.engine import _Lattice
+
+    def lattices() -> int:
+        return sum(isinstance(o, _Lattice) for o in gc.get_objects())
+
+    before = lattices()
+    alive_at_resume = []
+    enable = gc.enable
+
+    def counting_enable() -> None:
+        alive_at_resume.append(lattices())
+        enable()
+
+    monkeypatch.setattr(gc, "enable", counting_enable)
+    unspinner.restore(SPUN[0][0])
+    assert alive_at_resume == [before]
+
+
 def test_min_confidence_filters(unspinner):
     spun = SPUN[0][0]
     everything = unspinner.restore(spun, min_confidence=0.0).changes
