@@ -28,6 +28,10 @@ def test_the_first_misses_are_sorted_into_known_causes(data_dir):
     assert set(result["causes"]) <= CAUSES
     assert result["edits"] == 15 + result["restored"]
     assert result["restored"] > 0  # crude spinning of function words is restored
+    # One-word edits are their own terms: a term is restored exactly when its edit is.
+    assert result["terms_restored"] == result["restored"]
+    assert result["terms_restored"] <= result["terms_on_path"] <= result["terms"]
+    assert result["terms"] == result["edits"] - 1  # the term of the last miss is left out
 
 
 def test_tortured_terms_are_analysed_word_by_word():
@@ -43,3 +47,9 @@ def test_tortured_terms_are_analysed_word_by_word():
         assert spun.spun[edit.spun_start : edit.spun_end] == edit.substitute
         assert edit.original != edit.substitute
         assert " " not in edit.original
+
+
+def test_a_tortured_term_counts_once_for_all_its_words(data_dir):
+    result = analyse("tortured", 0.3, misses=10)
+    assert result["terms"] < result["edits"]  # terms of two or three replaced words
+    assert result["terms_restored"] <= result["terms_on_path"] <= result["terms"]
