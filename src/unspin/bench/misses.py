@@ -29,6 +29,8 @@ from unspin.corpora import bbc_documents
 from unspin.engine import _same_word
 from unspin.lexicon import normalise
 
+BELOW_THRESHOLD = "right original on the path, below the threshold"
+
 
 def _cause(restorer, lattice, best, rate, changes, edit) -> str:
     """The cause of one edit the restorer did not put back (or "restored"). Reads the decoder's
@@ -128,9 +130,6 @@ def _replaced_words(term: Edit) -> list[Edit]:
         for old, new in zip(originals, substitutes, strict=True)
         if old.group() != new.group()
     ]
-
-
-BELOW_THRESHOLD = "right original on the path, below the threshold"
 
 
 def analyse(spinner: str, rate: float, misses: int = 100, seed: int = 1000) -> dict:
