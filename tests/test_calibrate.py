@@ -13,7 +13,6 @@ from unspin.bench.calibrate import (
     _fit_weights,
     _left_out_probabilities,
     _paragraph_threshold,
-    _spun_variant,
     decoded_variants,
     detection_rows,
     dev_genre,
@@ -123,16 +122,3 @@ def test_the_short_text_fit_shrinks_towards_even_odds_only_as_far_as_it_helps(un
     # Unshrunk means unshrunk, whatever powers are shipped: the raw curves are overconfident on
     # snippets, worse than even odds (0.69).
     assert report["full"]["log_loss"]["unshrunk"] > 0.69
-
-
-def test_alternate_spinning_spins_every_other_paragraph_with_words() -> None:
-    # BBC articles part their paragraphs with blank lines: counted as paragraphs, those made
-    # every spun "paragraph" an empty one, and the spun-half condition a clean document.
-    _, text = next(iter(bbc_documents("dev")))
-    assert "\n\n" in text
-    spun, spans = _spun_variant(text, "crude", 0.3, True, 7)
-    paragraphs = [p for p in spun.split("\n") if p.strip()]
-    starts = [spun.index(p) for p in paragraphs]
-    touched = {max(i for i, s in enumerate(starts) if s <= start) for start, _ in spans}
-    assert spans and touched <= set(range(1, len(paragraphs), 2))
-    assert len(touched) > 1

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from unspin.bench.austen import austen_documents
-from unspin.bench.detection import chunks
+from unspin.bench.detection import chunks, spin_every_other_paragraph
 from unspin.bench.spinners import spin
 from unspin.corpora import BROWN_PRESS, bbc_documents, brown_documents, sotu_documents
 from unspin.detect import CALIBRATION, Evidence, Logistic
@@ -270,3 +270,18 @@ def test_the_bench_counts_every_flagged_word_of_clean_text_as_false(unspinner):
     assert flagged_words > 0
     summary = tally.summary()
     assert summary["false_flags_per_1000_words"] == round(1000 * flagged_words / verdict.words, 2)
+
+
+def test_every_other_paragraph_with_words_is_spun() -> None:
+    # BBC articles part their paragraphs with blank lines: counted as paragraphs, those made
+    # every spun "paragraph" an empty one, and a half-spun document a clean one.
+    _, text = next(iter(bbc_documents("dev")))
+    assert "\n\n" in text
+    spun, spans = spin_every_other_paragraph(text, "crude", 0.3, 7)
+    paragraphs = [p for p in spun.split("\n") if p.strip()]
+    starts = [spun.index(p) for p in paragraphs]
+    touched = {max(i for i, s in enumerate(starts) if s <= start) for start, _ in spans}
+    assert spans and touched <= set(range(1, len(paragraphs), 2))
+    assert len(touched) > 1
+    for start, end in spans:
+        assert spun[start:end].strip()

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from unspin.api import Unspinner
-from unspin.bench.detection import DOCUMENT_WORDS, PARAGRAPH_WORDS
+from unspin.bench.detection import DOCUMENT_WORDS, PARAGRAPH_WORDS, spin_every_other_paragraph
 from unspin.bench.spinners import spin
 from unspin.corpora import (
     BROWN_DEV,
@@ -151,26 +151,14 @@ def _spun_variant(
     """The text spun (every paragraph, or every other one) and the spun spans."""
     if spinner is None:
         return text, []
-    if not alternate:
-        result = spin(text, spinner, rate, seed)
-        return result.spun, [(e.spun_start, e.spun_end) for e in result.edits]
-    # Counted over paragraphs with words: BBC articles part theirs with blank lines, and
-    # counting those too spun nothing in 378 of the 381 BBC dev articles.
-    pieces, spans, offset, number = [], [], 0, 0
-    for paragraph in text.split("\n"):
-        if paragraph.strip():
-            if number % 2:
-                result = spin(paragraph, spinner, rate, seed + number)
-                spans += [(offset + e.spun_start, offset + e.spun_end) for e in result.edits]
-                paragraph = result.spun
-            number += 1
-        pieces.append(paragraph)
-        offset += len(paragraph) + 1
-    return "\n".join(pieces), spans
+    if alternate:
+        return spin_every_other_paragraph(text, spinner, rate, seed)
+    result = spin(text, spinner, rate, seed)
+    return result.spun, [(e.spun_start, e.spun_end) for e in result.edits]
 
 
-# The modules whose code decides what decode_variants returns (with _spun_variant, which the
-# key reads too): how the dev text is spun, screened and decoded.
+# The modules whose code decides what decode_variants returns (with the spinning functions, which
+# the key reads too): how the dev text is spun, screened and decoded.
 _DECODING_CODE = ("engine.py", "lm.py", "lexicon.py", "text.py", "screen.py", "bench/spinners.py")
 
 
@@ -252,14 +240,16 @@ def decoded_variants(
     """:func:`decode_variants`, kept in the file ``keep`` and read back from it while nothing
     they depend on has changed: the data, the seed, the documents, the decoder's settings, the
     shipped confidence model, and the code that spins, decodes and screens
-    (:data:`_DECODING_CODE`, :data:`DETECTION_CONDITIONS` and :func:`_spun_variant`).
+    (:data:`_DECODING_CODE`, :data:`DETECTION_CONDITIONS`, :func:`_spun_variant` and the
+    function it spins half a document with).
     Refitting the curves after a change to ``detect.py``'s features then takes seconds instead
     of minutes."""
     import unspin
 
     depends = hashlib.sha256(repr(unspinner.restorer.settings).encode())
     depends.update(repr(DETECTION_CONDITIONS).encode())
-    depends.update(inspect.getsource(_spun_variant).encode())
+    for spinning in (_spun_variant, spin_every_other_paragraph):
+        depends.update(inspect.getsource(spinning).encode())
     for path in (CONFIDENCE_MODEL, *(Path(unspin.__file__).parent / m for m in _DECODING_CODE)):
         depends.update(path.read_bytes())
     key = {

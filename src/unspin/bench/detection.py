@@ -7,7 +7,8 @@ Measured, for the shipped ``auto`` tier and for the ``fast`` screen alone:
 - documents: recall of crude and phrase spinning (BBC test, Brown press) at each rate, and the
   false-positive rate on clean documents of every held-out genre, with its 95% upper bound;
 - paragraphs of at least 60 words: F1 of spun against clean paragraphs, and their false-positive
-  rate on every clean genre;
+  rate on every clean genre; and, in documents spun every other paragraph, whether paragraph
+  verdicts find the spun ones (no target: the issue sets its targets on whole documents);
 - tortured phrases in clean technical text (Brown learned, tortured spinner): token precision and
   recall of the flags;
 - calibration: expected calibration error of the document probabilities over the whole mixture;
@@ -53,6 +54,9 @@ DOCUMENT_WORDS = 300
 PARAGRAPH_WORDS = 60
 SPUN_DOCUMENTS = 300  # per held-out corpus and condition
 DOCUMENT_CONDITIONS = (("crude", 0.15), ("phrase", 0.15), ("crude", 0.30), ("phrase", 0.30))
+# Documents with every other paragraph spun: do paragraph verdicts find the spun paragraphs, or
+# only follow their document's? Reported beside the targets, which are set on whole documents.
+HALF_SPUN_CONDITIONS = (("crude", 0.30), ("phrase", 0.30))
 TORTURED_RATES = (0.15, 0.30)
 TIERS = ("auto", "fast")
 # Timed passes over the speed sample for the fast tier. The full tier gets one: a pass is long
@@ -168,6 +172,27 @@ class _Tally(_Detection):
         }
 
 
+def spin_every_other_paragraph(
+    text: str, spinner: str, rate: float, seed: int
+) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with its second, fourth, ... paragraph spun, and the spun spans in the result.
+
+    A document only partly spun is what tells whether paragraph verdicts look at the paragraph
+    or only at its document. Paragraphs are the lines with words: BBC articles part theirs with
+    blank lines, and counting those made every spun "paragraph" an empty one."""
+    pieces, spans, offset, number = [], [], 0, 0
+    for paragraph in text.split("\n"):
+        if paragraph.strip():
+            if number % 2:
+                result = spin(paragraph, spinner, rate, seed + number)
+                spans += [(offset + e.spun_start, offset + e.spun_end) for e in result.edits]
+                paragraph = result.spun
+            number += 1
+        pieces.append(paragraph)
+        offset += len(paragraph) + 1
+    return "\n".join(pieces), spans
+
+
 def _measure(
     checker: Checker,
     documents: list[tuple[str, str]],
@@ -176,12 +201,15 @@ def _measure(
     seed: int,
     label: str,
     start: Callable[[str, int], Callable[[], None]],
+    every_other_paragraph: bool = False,
 ) -> dict[str, _Tally]:
     tallies = {tier: _Tally() for tier in TIERS}
     advance = start(label, len(documents))
     for doc_id, text in documents:
         edits: list[tuple[int, int]] = []
-        if spinner is not None:
+        if spinner is not None and every_other_paragraph:
+            text, edits = spin_every_other_paragraph(text, spinner, rate, _doc_seed(seed, doc_id))
+        elif spinner is not None:
             result = spin(text, spinner, rate, _doc_seed(seed, doc_id))
             text, edits = result.spun, [(e.spun_start, e.spun_end) for e in result.edits]
         for tier in TIERS:
@@ -267,6 +295,7 @@ def run(
     clean = _clean_genres(seed)
     conditions: list[dict[str, Any]] = []
     clean_results: dict[str, dict[str, _Tally]] = {}
+    half_spun: list[dict[str, Any]] = []
     everything = {tier: _Tally() for tier in TIERS}
     with _progress(progress) as start:
         for genre, documents in clean.items():
@@ -285,6 +314,13 @@ def run(
                     row[tier] = (tallies[tier] + clean_results[corpus][tier]).summary()
                     everything[tier] = everything[tier] + tallies[tier]
                 conditions.append(row)
+            for spinner, rate in HALF_SPUN_CONDITIONS:
+                label = f"{corpus} {spinner} {rate:.2f} every other paragraph"
+                tallies = _measure(checker, documents, spinner, rate, seed, label, start, True)
+                half_spun.append(
+                    {"corpus": corpus, "spinner": spinner, "rate": rate}
+                    | {tier: tallies[tier].summary() for tier in TIERS}
+                )
         tortured = []
         documents = clean["brown-learned"]
         for rate in TORTURED_RATES:
@@ -320,6 +356,7 @@ def run(
         "clean": {
             name: {tier: t[tier].summary() for tier in TIERS} for name, t in clean_results.items()
         },
+        "half_spun": half_spun,
         "tortured": tortured,
         "mixture": {tier: everything[tier].summary() for tier in TIERS},
         "screen_speed": _screen_speed(model, texts),
@@ -421,7 +458,9 @@ def markdown(results: dict[str, Any]) -> str:
         "token P",
         "token R",
     ]
-    lines += [*_table(header, rows), "", "## Clean text (false positives)", ""]
+    lines += [*_table(header, rows), ""]
+    lines += _half_spun_section(results.get("half_spun", []))
+    lines += ["## Clean text (false positives)", ""]
     rows = []
     for name, by_tier in results["clean"].items():
         for tier in TIERS:
@@ -505,6 +544,52 @@ def markdown(results: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _half_spun_section(half_spun: list[dict[str, Any]]) -> list[str]:
+    """The paragraph verdicts inside documents spun every other paragraph."""
+    if not half_spun:
+        return []
+    rows = [
+        [
+            c["corpus"],
+            c["spinner"],
+            f"{c['rate']:.2f}",
+            tier,
+            c[tier]["documents"],
+            c[tier]["doc_recall"],
+            c[tier]["spun_paragraphs"],
+            c[tier]["par_recall"],
+            f"{c[tier]['false_paragraphs']}/{c[tier]['clean_paragraphs']}",
+            c[tier]["par_precision"],
+            c[tier]["par_f1"],
+        ]
+        for c in half_spun
+        for tier in TIERS
+    ]
+    header = [
+        "corpus",
+        "spinner",
+        "rate",
+        "tier",
+        "docs",
+        "doc recall",
+        "spun paras",
+        "para recall",
+        "clean paras called spun",
+        "para precision",
+        "para F1",
+    ]
+    return [
+        "## Half-spun documents",
+        "",
+        "The same documents with only their second, fourth, ... paragraphs spun: do paragraph"
+        " verdicts point at the spun paragraphs, or only follow their document? The clean"
+        " paragraphs counted here are the unspun ones of these documents.",
+        "",
+        *_table(header, rows),
+        "",
+    ]
 
 
 def targets(results: dict[str, Any]) -> list[tuple[bool, str]]:
