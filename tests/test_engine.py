@@ -324,6 +324,7 @@ def test_the_sentence_window_keeps_the_original_and_drops_what_cannot_fit(unspin
         ("higher", "high", True),
         ("stopped", "stop", True),
         ("organisation", "organization", True),
+        ("neighbourhood", "neighborhood", True),
         ("u.s.", "us", True),
         ("e-mail", "email", True),
         ("aesthetic", "esthetic", True),  # the one way two spellings start differently
@@ -335,3 +336,15 @@ def test_the_sentence_window_keeps_the_original_and_drops_what_cannot_fit(unspin
 )
 def test_only_inflections_and_spellings_count_as_the_same_word(surface, original, same):
     assert _same_word(surface, original) is same
+
+
+def test_a_name_in_title_case_is_never_shortened(unspinner):
+    # Cutting a word from a clean name changes what the text says (Internet Explorer ->
+    # Explorer); see engine._titled. The same words in capitals (a headline) may still be.
+    text = (
+        "She read about Physical Education on Internet Explorer. The Rugby Football Union met on"
+        " Capitol Hill. AMPLITUDE MODULATION is older than FM."
+    )
+    changes = [change for change, _ in unspinner.restorer.decode(text)]
+    shortened = [c for c in changes if len(c.suggestion.split()) < len(c.found.split())]
+    assert shortened and all(c.found.isupper() for c in shortened), shortened
