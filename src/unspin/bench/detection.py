@@ -316,7 +316,16 @@ def run(
                 conditions.append(row)
             for spinner, rate in HALF_SPUN_CONDITIONS:
                 label = f"{corpus} {spinner} {rate:.2f} every other paragraph"
-                tallies = _measure(checker, documents, spinner, rate, seed, label, start, True)
+                tallies = _measure(
+                    checker,
+                    documents,
+                    spinner,
+                    rate,
+                    seed,
+                    label,
+                    start,
+                    every_other_paragraph=True,
+                )
                 half_spun.append(
                     {"corpus": corpus, "spinner": spinner, "rate": rate}
                     | {tier: tallies[tier].summary() for tier in TIERS}
