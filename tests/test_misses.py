@@ -53,3 +53,10 @@ def test_a_tortured_term_counts_once_for_all_its_words(data_dir):
     result = analyse("tortured", 0.3, misses=10)
     assert result["terms"] < result["edits"]  # terms of two or three replaced words
     assert result["terms_restored"] <= result["terms_on_path"] <= result["terms"]
+
+
+def test_misses_can_spin_from_another_thesaurus(data_dir):
+    # The bench's cross condition: a phrase spinner drawing on Moby alone.
+    result = analyse("phrase", 0.3, misses=10, sources=("moby",))
+    assert sum(result["causes"].values()) == 10
+    assert set(result["causes"]) <= CAUSES

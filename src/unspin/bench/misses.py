@@ -12,7 +12,9 @@ missed edits by cause, so that the limit is named with numbers rather than guess
 Tortured spinning is analysed word by word (each replaced word of a term is one edit here), though
 the bench counts a term as restored only when all its words are.
 
-Run ``python -m unspin.bench.misses crude 0.35`` (options: ``--misses``, ``--seed``).
+Run ``python -m unspin.bench.misses crude 0.35`` (options: ``--misses``, ``--seed``, and
+``--sources moby`` to spin from other thesauri than the spinner's own, as the bench's cross
+condition does).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from unspin.bench.spinners import SPINNERS, Edit, spin
 from unspin.corpora import bbc_documents
 from unspin.engine import _same_word
 from unspin.lexicon import normalise
+from unspin.sources import Source
 
 BELOW_THRESHOLD = "right original on the path, below the threshold"
 
@@ -88,12 +91,14 @@ def _pruned_by(restorer, surface: str, original: str) -> str:
     return "local margin: its sentence window rules it out"
 
 
-def _edit_causes(restorer, spinner: str, rate: float, seed: int) -> Iterator[tuple[int, Edit, str]]:
+def _edit_causes(
+    restorer, spinner: str, rate: float, seed: int, sources: tuple[str, ...] | None
+) -> Iterator[tuple[int, Edit, str]]:
     """(term, edit, cause) for every edit of every spun BBC dev article, in document order;
     ``term`` numbers the spinner's edits, which the words of a tortured term share."""
     term_number = 0
     for number, (_, text) in enumerate(bbc_documents("dev")):
-        spun = spin(text, spinner, rate, seed + number)
+        spun = spin(text, spinner, rate, seed + number, sources)
         lattices, paths, rate_costs = restorer.best_paths(spun.spun)
         changes = {
             (change.start, change.end): change
@@ -132,19 +137,27 @@ def _replaced_words(term: Edit) -> list[Edit]:
     ]
 
 
-def analyse(spinner: str, rate: float, misses: int = 100, seed: int = 1000) -> dict:
+def analyse(
+    spinner: str,
+    rate: float,
+    misses: int = 100,
+    seed: int = 1000,
+    sources: tuple[str, ...] | None = None,
+) -> dict:
     """Causes of the first ``misses`` missed edits over BBC dev articles, in document order.
 
     Terms are counted too, as the bench counts them (a term of several words is restored only
     when all its words are): how many were restored, and how many had every word's original on
     the best path, at any confidence. For tortured spinning the gap between the two is the
     confidence model's share of the misses; the rest lie with candidates and the language
-    model. A term the last miss cut short is left out."""
+    model. A term the last miss cut short is left out. ``sources`` (thesaurus names) replaces
+    the spinner's own thesauri."""
     causes: Counter = Counter()
     examples: dict[str, list[str]] = defaultdict(list)
     edits = restored = 0
     terms: dict[int, list[str]] = defaultdict(list)
-    for term, edit, cause in _edit_causes(unspin.load().restorer, spinner, rate, seed):
+    restorer = unspin.load().restorer
+    for term, edit, cause in _edit_causes(restorer, spinner, rate, seed, sources):
         terms[term].append(cause)
         edits += 1
         if cause == "restored":
@@ -174,8 +187,19 @@ def main() -> None:
     parser.add_argument("rate", type=float)
     parser.add_argument("--misses", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1000)
+    parser.add_argument(
+        "--sources",
+        help="comma-separated thesauri to spin from instead of the spinner's own "
+        f"({', '.join(s.name.lower() for s in Source)}); e.g. moby, as the bench's cross condition",
+    )
     args = parser.parse_args()
-    result = analyse(args.spinner, args.rate, args.misses, args.seed)
+    sources = (
+        tuple(name.strip().lower() for name in args.sources.split(",")) if args.sources else None
+    )
+    unknown = set(sources or ()) - {s.name.lower() for s in Source}
+    if unknown:
+        parser.error(f"unknown thesaurus {', '.join(sorted(unknown))}")
+    result = analyse(args.spinner, args.rate, args.misses, args.seed, sources)
     print(
         f"{args.spinner} {args.rate}: {result['edits']} edits seen, {result['restored']} restored, "
         f"{sum(result['causes'].values())} misses"
