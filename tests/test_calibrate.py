@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import pickle
 
 import numpy as np
@@ -17,6 +18,7 @@ from unspin.bench.calibrate import (
     detection_rows,
     dev_genre,
     fit_logistic,
+    tail_threshold,
 )
 from unspin.corpora import bbc_documents
 
@@ -122,3 +124,13 @@ def test_the_short_text_fit_shrinks_towards_even_odds_only_as_far_as_it_helps(un
     # Unshrunk means unshrunk, whatever powers are shipped: the raw curves are overconfident on
     # snippets, worse than even odds (0.69).
     assert report["full"]["log_loss"]["unshrunk"] > 0.69
+
+
+def test_the_tail_threshold_extrapolates_an_exponential_tail() -> None:
+    # Logits with an exponential upper tail of scale 1 exceed ln(1000) once in 1,000 documents.
+    logits = np.random.default_rng(3).exponential(1.0, 50_000) - 2.0
+    probabilities = 1 / (1 + np.exp(-logits))
+    expected = 1 / (1 + math.exp(-(math.log(1000) - 2.0)))
+    assert tail_threshold(probabilities, 0.001) == pytest.approx(expected, abs=0.002)
+    # Stricter targets reach further out.
+    assert tail_threshold(probabilities, 0.0001) > tail_threshold(probabilities, 0.001)

@@ -127,9 +127,26 @@ def fit_logistic(
     return weights
 
 
-# The bench's target for clean paragraphs called spun (documents: 0.1%, met by the threshold
-# clearing every clean dev document).
+# The bench's targets for clean paragraphs and documents called spun.
 PARAGRAPH_FALSE_POSITIVE_TARGET = 0.005
+DOCUMENT_FALSE_POSITIVE_TARGET = 0.001
+
+
+def tail_threshold(probabilities: np.ndarray, rate: float, quantile: float = 0.9) -> float:
+    """The probability that clean documents exceed at ``rate``, from an exponential fitted to
+    the excess of their logits over the ``quantile`` (peaks over threshold).
+
+    The shipped rule takes the highest clean dev document instead, and one document then sets
+    the threshold: 0.93, 0.90 and 0.92 at three refits of one day, while held-out false
+    positives went 9, 16 and 11 of 4,222. The tail uses the top tenth of the documents and
+    moved by under 0.01 across the same refits; calibrate reports it beside the rule."""
+    clipped = np.clip(probabilities, 1e-12, 1 - 1e-12)
+    logits = np.log(clipped / (1 - clipped))
+    start = np.quantile(logits, quantile)
+    scale = (logits[logits > start] - start).mean()
+    logit = start + scale * math.log((1 - quantile) / rate)
+    return float(1 / (1 + math.exp(-logit)))
+
 
 # Dev conditions the detector is fitted on: clean, crude and phrase spinning at the bench's lowest
 # rates, and a document whose every other paragraph is spun (teaches paragraphs to look at
@@ -348,6 +365,7 @@ def fit_detection_rows(data: dict[str, list], documents: int) -> dict:
     )
     clear = float(np.floor(np.quantile(probabilities["fast_doc"][spun_low], 0.005) * 1000) / 1000)
     fitted["threshold"] = threshold
+    tail = tail_threshold(left_out[judged], DOCUMENT_FALSE_POSITIVE_TARGET)
     fitted["paragraph_threshold"] = _paragraph_threshold(
         probabilities["full_par"], data, PARAGRAPH_FALSE_POSITIVE_TARGET / 2
     )
@@ -362,6 +380,8 @@ def fit_detection_rows(data: dict[str, list], documents: int) -> dict:
             },
             "full_genre_left_out": round(float(left_out[judged].max()), 4),
         },
+        # Not used: what a fitted tail, rather than the single highest document, would set.
+        "tail_threshold": round(tail, 4),
         "clean_at_threshold_shorter": int((full[clean & ~judged] >= threshold).sum()),
         "cleared_clean_share": round(float((probabilities["fast_doc"][clean] < clear).mean()), 3),
         "recall_at_threshold": {
