@@ -285,3 +285,32 @@ def test_every_other_paragraph_with_words_is_spun() -> None:
     assert len(touched) > 1
     for start, end in spans:
         assert spun[start:end].strip()
+
+
+def test_half_spun_documents_are_measured_paragraph_by_paragraph(unspinner):
+    from unspin.bench.detection import PARAGRAPH_WORDS, _half_spun_section, _measure
+
+    documents = [
+        (doc_id, text)
+        for doc_id, text in chunks(list(brown_documents(BROWN_PRESS)))
+        if sum(len(p.split()) >= PARAGRAPH_WORDS for p in text.split("\n")) >= 4
+    ][:2]
+    tallies = _measure(
+        unspinner.check,
+        documents,
+        "crude",
+        0.3,
+        13,
+        "half-spun",
+        lambda label, total: lambda: None,
+        every_other_paragraph=True,
+    )
+    row = {"corpus": "brown-press", "spinner": "crude", "rate": 0.3}
+    row |= {tier: tally.summary() for tier, tally in tallies.items()}
+    for tier in tallies:
+        assert row[tier]["spun_paragraphs"] >= 2 and row[tier]["clean_paragraphs"] >= 2
+    lines = _half_spun_section([row])
+    assert lines[0] == "## Half-spun documents"
+    clean = row["auto"]["clean_paragraphs"]
+    assert any(f"| {row['auto']['false_paragraphs']}/{clean} |" in line for line in lines)
+    assert _half_spun_section([]) == []
