@@ -193,9 +193,8 @@ def main() -> None:
         f"({', '.join(s.name.lower() for s in Source)}); e.g. moby, as the bench's cross condition",
     )
     args = parser.parse_args()
-    sources = (
-        tuple(name.strip().lower() for name in args.sources.split(",")) if args.sources else None
-    )
+    names = [name.strip().lower() for name in (args.sources or "").split(",")]
+    sources = tuple(name for name in names if name) or None
     unknown = set(sources or ()) - {s.name.lower() for s in Source}
     if unknown:
         parser.error(f"unknown thesaurus {', '.join(sorted(unknown))}")
