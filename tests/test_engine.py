@@ -6,6 +6,7 @@ import gc
 import itertools
 import json
 import math
+import re
 
 import pytest
 
@@ -241,7 +242,7 @@ def test_change_evidence_is_the_whole_sentence_difference(unspinner):
     pairs = Restorer.FEATURES.index("pair_evidence")
     checked = 0
     for lattice, path in zip(lattices, paths, strict=True):
-        changes = restorer.changes(text, [lattice], [path], rate)
+        changes, _ = restorer.changes(text, [lattice], [path], rate)
         edges = [edge for edge in path if edge.candidate is not None]
         for edge, (_, features) in zip(edges, changes, strict=True):
             index = path.index(edge)
@@ -255,6 +256,25 @@ def test_change_evidence_is_the_whole_sentence_difference(unspinner):
             assert features[pairs] == pytest.approx(whole_pairs, abs=1e-9)
             checked += 1
     assert checked >= 4
+
+
+def test_each_changes_likelihood_gain_is_what_its_reason_states(unspinner):
+    # Detection reads the gains; a person reads the reasons: both must tell the same story.
+    text = (
+        "Officials stated on Tuesday that the war volition continue done the winter. Helium said"
+        " the vote would be held connected Monday at the White Home."
+    )
+    decoded = unspinner.restorer.decode_document(text)
+    assert len(decoded.likelihood_gains) == len(decoded.changes) > 2
+    stated = 0
+    for (change, _), gain in zip(decoded.changes, decoded.likelihood_gains, strict=True):
+        ratio = re.search(r"sentence likelihood ×([\d,]+)", change.reason)
+        if ratio:
+            stated += 1
+            assert int(ratio[1].replace(",", "")) == round(10**gain)
+        else:
+            assert 10**gain < 1.5
+    assert stated
 
 
 def test_confidence_is_the_logistic_model_over_the_fitted_terms(unspinner):

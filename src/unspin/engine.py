@@ -313,6 +313,20 @@ class _ConfidenceModel:
         return (1.0 / (1.0 + np.exp(-np.clip(score, -50.0, 50.0)))).tolist()
 
 
+@dataclass(frozen=True, slots=True)
+class DecodedDocument:
+    """What the restorer makes of a document before any threshold."""
+
+    # every change on the best paths, with its confidence features (Restorer.FEATURES)
+    changes: list[tuple[Change, tuple[float, ...]]]
+    # for each change, in the same order: the log10 factor by which it makes its sentence
+    # likelier under the language models alone (no channel, no rate), as its reason states
+    likelihood_gains: list[float]
+    # the share of spinnable words the first pass restored, pulled towards the prior rate (see
+    # Restorer.best_paths)
+    spin_rate: float
+
+
 class Restorer:
     """Holds the lexicon and language model; safe to reuse for many documents."""
 
@@ -488,8 +502,9 @@ class Restorer:
         lattices: Sequence[_Lattice],
         paths: Sequence[list[_Edge]],
         rate: _RateCosts,
-    ) -> list[tuple[Change, tuple[float, ...]]]:
-        """Each change on the best paths of a document's sentences, with its confidence features.
+    ) -> tuple[list[tuple[Change, tuple[float, ...]]], list[float]]:
+        """Each change on the best paths of a document's sentences, with its confidence features,
+        and how much likelier it makes its sentence (log10, the language models alone).
 
         A change is scored against the same path with it undone. That alters only the LM's steps
         over its span and the few words after it that can still see the span, so only that
@@ -499,6 +514,7 @@ class Restorer:
         reach = self.lm.order - 1  # words of history the LM conditions on
         found_changes = []  # (start, end, found, suggestion, reason) of each change
         features = []
+        likelihood_gains = []
         for lattice, path in zip(lattices, paths, strict=True):
             words = [word for edge in path for word in edge.words]
             # ``first`` and ``last`` delimit each edge's words in ``words``
@@ -521,6 +537,7 @@ class Restorer:
                     [*left, *kept, *right]
                 )
                 cost_gain = rate.costs((edge,))[0] - sum(rate.costs(undone))
+                likelihood_gains.append(lm_gain)
                 features.append(
                     self.change_features(edge, lm_gain + cost_gain, pair_gain, lattice, rate)
                 )
@@ -533,12 +550,13 @@ class Restorer:
                 suggestion = _match_case(found, edge.candidate.original)
                 found_changes.append((start, end, found, suggestion, reason))
         confidences = self._confidence.probabilities(features)
-        return [
+        decoded = [
             (Change(start, end, found, suggestion, round(confidence, 4), reason), row)
             for (start, end, found, suggestion, reason), confidence, row in zip(
                 found_changes, confidences, features, strict=True
             )
         ]
+        return decoded, likelihood_gains
 
     def confidence(self, features: Sequence[float]) -> float:
         """The chance that a change with these :meth:`change_features` is right."""
@@ -600,16 +618,15 @@ class Restorer:
 
     def decode(self, text: str) -> list[tuple[Change, tuple[float, ...]]]:
         """Every change on the best paths with its confidence features, before any threshold."""
-        return self.decode_document(text)[0]
+        return self.decode_document(text).changes
 
-    def decode_document(self, text: str) -> tuple[list[tuple[Change, tuple[float, ...]]], float]:
-        """:meth:`decode`, and the spin rate it decoded at: the share of spinnable words the
-        first pass restored, pulled towards the prior rate (see :meth:`best_paths`). Detection
-        reads it as evidence."""
+    def decode_document(self, text: str) -> DecodedDocument:
+        """:meth:`decode`, with what detection reads besides: each change's likelihood gain and
+        the spin rate the document was decoded at."""
         with _collector_paused():
             return self._decoded(text)
 
-    def _decoded(self, text: str) -> tuple[list[tuple[Change, tuple[float, ...]]], float]:
+    def _decoded(self, text: str) -> DecodedDocument:
         """:meth:`decode_document`'s work, in a frame of its own: the lattices die with it, by
         reference count, before the collector resumes. Resumed while they were still alive, its
         first run scanned them all (edges, hypotheses, LM states) and found them in use. On 360
@@ -617,7 +634,8 @@ class Restorer:
         restoration time fell from 8.6% to 4.6% (``gc.callbacks``), and restoring them all took
         4% less time."""
         lattices, paths, rate = self.best_paths(text)
-        return self.changes(text, lattices, paths, rate), rate.rate
+        changes, likelihood_gains = self.changes(text, lattices, paths, rate)
+        return DecodedDocument(changes, likelihood_gains, rate.rate)
 
     def best_paths(self, text: str) -> tuple[list[_Lattice], list[list[_Edge]], _RateCosts]:
         """Each sentence's lattice and best path, and the document's rate costs they were

@@ -102,7 +102,7 @@ def _edit_causes(
         lattices, paths, rate_costs = restorer.best_paths(spun.spun)
         changes = {
             (change.start, change.end): change
-            for change, _ in restorer.changes(spun.spun, lattices, paths, rate_costs)
+            for change, _ in restorer.changes(spun.spun, lattices, paths, rate_costs)[0]
         }
         where = {}
         for lattice, path in zip(lattices, paths, strict=True):
