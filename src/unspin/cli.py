@@ -290,8 +290,8 @@ def show_verdict(verdict: Verdict) -> None:
     colour = {"spun": "red", "clean": "green", "insufficient": "yellow"}[verdict.verdict]
     out.print(
         f"[bold {colour}]{verdict.verdict}[/]  spun probability {verdict.spun_probability:.3f}"
-        f" ({verdict.words} words, threshold {verdict.threshold:.2f}, paragraphs"
-        f" {verdict.paragraph_threshold:.2f}, {verdict.tier} tier)"
+        f" ({verdict.words} words, threshold {verdict.threshold:g}, paragraphs"
+        f" {verdict.paragraph_threshold:g}, {verdict.tier} tier)"
     )
     for number, paragraph in enumerate(verdict.paragraphs, start=1):
         out.print(

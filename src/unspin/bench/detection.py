@@ -382,8 +382,8 @@ def run(
             f"data:{model.version}",
             f"commit:{commit}",
             f"seed:{seed}",
-            f"threshold:{thresholds[0]:.2f}",
-            f"paragraph_threshold:{thresholds[1]:.2f}",
+            f"threshold:{thresholds[0]:g}",
+            f"paragraph_threshold:{thresholds[1]:g}",
             *([] if min_confidence is None else [f"flags_from:{min_confidence:.2f}"]),
             *(f"{n}:{c['documents']}docs" for n, c in results["corpora"].items()),
             f"version:{__version__}",
@@ -410,8 +410,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"`{results['signature']}`",
         "",
-        f"{results['seconds']} s. Threshold {threshold:.2f} (a text is *spun* at or above it;"
-        f" a paragraph at {results['paragraph_threshold']:.2f});"
+        f"{results['seconds']} s. Threshold {threshold:g} (a text is *spun* at or above it;"
+        f" a paragraph at {results['paragraph_threshold']:g});"
         f" the `auto` tier runs the restorer only where the screen's probability is at least"
         f" {results['clear']:.3f}. "
         + (
