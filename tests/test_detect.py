@@ -329,3 +329,34 @@ def test_half_spun_documents_are_measured_paragraph_by_paragraph(unspinner):
     clean = row["auto"]["clean_paragraphs"]
     assert any(f"| {row['auto']['false_paragraphs']}/{clean} |" in line for line in lines)
     assert _half_spun_section([]) == []
+
+
+def test_spinning_from_another_dictionary_is_measured_and_reported(unspinner):
+    from unspin.bench.detection import PARAGRAPH_WORDS, _measure, _other_dictionary_section
+
+    documents = [
+        (doc_id, text)
+        for doc_id, text in chunks(list(brown_documents(BROWN_PRESS)))
+        if any(len(p.split()) >= PARAGRAPH_WORDS for p in text.split("\n"))
+    ][:1]
+    text = documents[0][1]
+    # A Moby-only spinner swaps other words for other substitutes than the default one.
+    moby = {(e.original, e.substitute) for e in spin(text, "crude", 0.3, 1, ("moby",)).edits}
+    assert moby and moby != {(e.original, e.substitute) for e in spin(text, "crude", 0.3, 1).edits}
+    tallies = _measure(
+        unspinner.check,
+        documents,
+        "crude",
+        0.3,
+        13,
+        "other dictionary",
+        lambda label, total: lambda: None,
+        sources=("moby",),
+    )
+    row = {"corpus": "brown-press", "spinner": "crude", "rate": 0.3, "source": "moby"}
+    row |= {tier: tally.summary() for tier, tally in tallies.items()}
+    assert row["auto"]["spun_documents"] == 1 and row["auto"]["spun_paragraphs"] >= 1
+    lines = _other_dictionary_section([row])
+    assert lines[0] == "## Spinning from another dictionary"
+    assert any("| brown-press | crude | 0.30 | moby | auto | 1 |" in line for line in lines)
+    assert _other_dictionary_section([]) == []
