@@ -15,7 +15,7 @@ from unspin.bench.austen import austen_documents
 from unspin.bench.detection import chunks, spin_every_other_paragraph
 from unspin.bench.spinners import spin
 from unspin.corpora import BROWN_PRESS, bbc_documents, brown_documents, sotu_documents
-from unspin.detect import CALIBRATION, GAIN_CAP, Evidence, Logistic
+from unspin.detect import CALIBRATION, DOUBTED, GAIN_CAP, Evidence, Logistic
 from unspin.report import Change
 
 GENRES = {
@@ -194,7 +194,9 @@ def test_likely_changes_are_a_rung_between_all_and_sure():
     ]
     evidence = Evidence.of(100, changes, [1.0] * 5)
     assert evidence.likely_type_rate == 3 / 100 and evidence.sure_type_rate == 1 / 100
-    assert evidence.count_rate == 5 / 100  # every change counts, however unsure
+    assert evidence.doubted_rate == 0.0  # none is as unsure as DOUBTED
+    doubted = Evidence.of(100, [*changes, Change(90, 95, "w", "said", DOUBTED / 2, "")], [1.0] * 6)
+    assert doubted.doubted_rate == 1 / 100
     assert len(evidence.features()) == 6
 
 
