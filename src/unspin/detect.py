@@ -219,22 +219,13 @@ class Calibration:
     )
     full_paragraph: Logistic = Logistic(
         (
-            # the paragraph's own
-            *(-1.6846, -0.0455, 1.3265, 0.5273, 0.2266, 1.409, 0.3773, 0.3278, 0.1678, 0.9079),
-            # its document's context
-            *(
-                -2.0378,
-                0.2676,
-                -0.4815,
-                -0.089,
-                0.2593,
-                4.2223,
-                1.3429,
-                0.2842,
-                -0.0686,
-                -2.4459,
-                -10.2429,
-            ),
+            # the paragraph's own: the restorer's evidence, the screen's
+            *(-1.6846, -0.0455, 1.3265, 0.5273, 0.2266, 1.409),
+            *(0.3773, 0.3278, 0.1678, 0.9079),
+            # its document's context: the same, and log10 of the restorer's spin-rate estimate
+            *(-2.0378, 0.2676, -0.4815, -0.089, 0.2593, 4.2223),
+            *(1.3429, 0.2842, -0.0686, -2.4459),
+            -10.2429,
             6.5963,
         )
     )
