@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from unspin.bench.austen import austen_documents
+from unspin.bench.detection import TIERS as BENCH_TIERS
 from unspin.bench.detection import chunks, spin_every_other_paragraph
 from unspin.bench.spinners import spin
 from unspin.corpora import BROWN_PRESS, bbc_documents, brown_documents, sotu_documents
@@ -304,27 +305,28 @@ def test_every_other_paragraph_with_words_is_spun() -> None:
         assert spun[start:end].strip()
 
 
+def _crude_row(unspinner, documents, **options) -> dict:
+    """The detection bench's row for ``documents`` spun crudely at 0.3 (``options`` as
+    ``_measure`` takes them): the condition, then each tier's summary."""
+    from unspin.bench.detection import _measure
+
+    tallies = _measure(
+        unspinner.check, documents, "crude", 0.3, 13, "test", lambda *_: lambda: None, **options
+    )
+    row = {"corpus": "brown-press", "spinner": "crude", "rate": 0.3}
+    return row | {tier: tallies[tier].summary() for tier in BENCH_TIERS}
+
+
 def test_half_spun_documents_are_measured_paragraph_by_paragraph(unspinner):
-    from unspin.bench.detection import PARAGRAPH_WORDS, _half_spun_section, _measure
+    from unspin.bench.detection import PARAGRAPH_WORDS, _half_spun_section
 
     documents = [
         (doc_id, text)
         for doc_id, text in chunks(list(brown_documents(BROWN_PRESS)))
         if sum(len(p.split()) >= PARAGRAPH_WORDS for p in text.split("\n")) >= 4
     ][:2]
-    tallies = _measure(
-        unspinner.check,
-        documents,
-        "crude",
-        0.3,
-        13,
-        "half-spun",
-        lambda label, total: lambda: None,
-        every_other_paragraph=True,
-    )
-    row = {"corpus": "brown-press", "spinner": "crude", "rate": 0.3}
-    row |= {tier: tally.summary() for tier, tally in tallies.items()}
-    for tier in tallies:
+    row = _crude_row(unspinner, documents, every_other_paragraph=True)
+    for tier in BENCH_TIERS:
         assert row[tier]["spun_paragraphs"] >= 2 and row[tier]["clean_paragraphs"] >= 2
     lines = _half_spun_section([row])
     assert lines[0] == "## Half-spun documents"
@@ -334,7 +336,7 @@ def test_half_spun_documents_are_measured_paragraph_by_paragraph(unspinner):
 
 
 def test_spinning_from_another_dictionary_is_measured_and_reported(unspinner):
-    from unspin.bench.detection import PARAGRAPH_WORDS, _measure, _other_dictionary_section
+    from unspin.bench.detection import PARAGRAPH_WORDS, _other_dictionary_section
 
     documents = [
         (doc_id, text)
@@ -345,18 +347,7 @@ def test_spinning_from_another_dictionary_is_measured_and_reported(unspinner):
     # A Moby-only spinner swaps other words for other substitutes than the default one.
     moby = {(e.original, e.substitute) for e in spin(text, "crude", 0.3, 1, ("moby",)).edits}
     assert moby and moby != {(e.original, e.substitute) for e in spin(text, "crude", 0.3, 1).edits}
-    tallies = _measure(
-        unspinner.check,
-        documents,
-        "crude",
-        0.3,
-        13,
-        "other dictionary",
-        lambda label, total: lambda: None,
-        sources=("moby",),
-    )
-    row = {"corpus": "brown-press", "spinner": "crude", "rate": 0.3, "source": "moby"}
-    row |= {tier: tally.summary() for tier, tally in tallies.items()}
+    row = {"source": "moby", **_crude_row(unspinner, documents, sources=("moby",))}
     assert row["auto"]["spun_documents"] == 1 and row["auto"]["spun_paragraphs"] >= 1
     lines = _other_dictionary_section([row])
     assert lines[0] == "## Spinning from another dictionary"

@@ -25,9 +25,10 @@ import json
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -577,95 +578,74 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _half_spun_section(half_spun: list[dict[str, Any]]) -> list[str]:
-    """The paragraph verdicts inside documents spun every other paragraph."""
-    if not half_spun:
+def _per_tier_section(
+    title: str,
+    intro: str,
+    conditions: list[dict[str, Any]],
+    labels: Sequence[tuple[str, Callable[[dict[str, Any]], Any]]],
+    measures: Sequence[tuple[str, Callable[[dict[str, Any]], Any]]],
+) -> list[str]:
+    """A table with a row for each condition and tier: the condition's ``labels``, the tier,
+    then the ``measures`` read off that tier's summary. Nothing when there are no conditions."""
+    if not conditions:
         return []
+    header = [name for name, _ in labels] + ["tier"] + [name for name, _ in measures]
     rows = [
-        [
-            c["corpus"],
-            c["spinner"],
-            f"{c['rate']:.2f}",
-            tier,
-            c[tier]["documents"],
-            c[tier]["doc_recall"],
-            c[tier]["spun_paragraphs"],
-            c[tier]["par_recall"],
-            f"{c[tier]['false_paragraphs']}/{c[tier]['clean_paragraphs']}",
-            c[tier]["par_precision"],
-            c[tier]["par_f1"],
-        ]
-        for c in half_spun
+        [read(c) for _, read in labels] + [tier] + [read(c[tier]) for _, read in measures]
+        for c in conditions
         for tier in TIERS
     ]
-    header = [
-        "corpus",
-        "spinner",
-        "rate",
-        "tier",
-        "docs",
-        "doc recall",
-        "spun paras",
-        "para recall",
-        "clean paras called spun",
-        "para precision",
-        "para F1",
-    ]
-    return [
-        "## Half-spun documents",
-        "",
+    return [f"## {title}", "", intro, "", *_table(header, rows), ""]
+
+
+_CONDITION_LABELS: tuple[tuple[str, Callable[[dict[str, Any]], Any]], ...] = (
+    ("corpus", itemgetter("corpus")),
+    ("spinner", itemgetter("spinner")),
+    ("rate", lambda c: f"{c['rate']:.2f}"),
+)
+
+
+def _half_spun_section(half_spun: list[dict[str, Any]]) -> list[str]:
+    """The paragraph verdicts inside documents spun every other paragraph."""
+    return _per_tier_section(
+        "Half-spun documents",
         "The same documents with only their second, fourth, ... paragraphs spun: do paragraph"
         " verdicts point at the spun paragraphs, or only follow their document? The clean"
         " paragraphs counted here are the unspun ones of these documents.",
-        "",
-        *_table(header, rows),
-        "",
-    ]
+        half_spun,
+        _CONDITION_LABELS,
+        (
+            ("docs", itemgetter("documents")),
+            ("doc recall", itemgetter("doc_recall")),
+            ("spun paras", itemgetter("spun_paragraphs")),
+            ("para recall", itemgetter("par_recall")),
+            (
+                "clean paras called spun",
+                lambda t: f"{t['false_paragraphs']}/{t['clean_paragraphs']}",
+            ),
+            ("para precision", itemgetter("par_precision")),
+            ("para F1", itemgetter("par_f1")),
+        ),
+    )
 
 
 def _other_dictionary_section(other: list[dict[str, Any]]) -> list[str]:
     """Verdicts on documents spun from a thesaurus the curves were not fitted on."""
-    if not other:
-        return []
-    rows = [
-        [
-            c["corpus"],
-            c["spinner"],
-            f"{c['rate']:.2f}",
-            c["source"],
-            tier,
-            c[tier]["documents"],
-            c[tier]["doc_recall"],
-            c[tier]["spun_paragraphs"],
-            c[tier]["par_recall"],
-            c[tier]["token_precision"],
-            c[tier]["token_recall"],
-        ]
-        for c in other
-        for tier in TIERS
-    ]
-    header = [
-        "corpus",
-        "spinner",
-        "rate",
-        "thesaurus",
-        "tier",
-        "docs",
-        "doc recall",
-        "spun paras",
-        "para recall",
-        "token P",
-        "token R",
-    ]
-    return [
-        "## Spinning from another dictionary",
-        "",
+    return _per_tier_section(
+        "Spinning from another dictionary",
         "The same documents spun from one thesaurus only, not the mix the detector's curves were"
         " fitted on: a stand-in for a real spinner's own dictionary.",
-        "",
-        *_table(header, rows),
-        "",
-    ]
+        other,
+        (*_CONDITION_LABELS, ("thesaurus", itemgetter("source"))),
+        (
+            ("docs", itemgetter("documents")),
+            ("doc recall", itemgetter("doc_recall")),
+            ("spun paras", itemgetter("spun_paragraphs")),
+            ("para recall", itemgetter("par_recall")),
+            ("token P", itemgetter("token_precision")),
+            ("token R", itemgetter("token_recall")),
+        ),
+    )
 
 
 def targets(results: dict[str, Any]) -> list[tuple[bool, str]]:
