@@ -17,6 +17,7 @@ from unspin.bench.calibrate import (
     decoded_variants,
     detection_rows,
     dev_genre,
+    document_threshold,
     fit_logistic,
     tail_threshold,
 )
@@ -134,3 +135,17 @@ def test_the_tail_threshold_extrapolates_an_exponential_tail() -> None:
     assert tail_threshold(probabilities, 0.001) == pytest.approx(expected, abs=0.002)
     # Stricter targets reach further out.
     assert tail_threshold(probabilities, 0.0001) > tail_threshold(probabilities, 0.001)
+
+
+def test_the_document_threshold_rests_on_the_tail_not_on_one_document() -> None:
+    logits = np.random.default_rng(5).exponential(1.0, 800) - 2.0
+    scores = 1 / (1 + np.exp(-logits))
+    threshold = document_threshold(scores)
+    assert threshold == math.ceil(tail_threshold(scores, 0.001) * 1000) / 1000
+    # One clean document far out (the highest-document rule would have followed it to 0.9999)
+    # moves the threshold by little.
+    outlier = np.append(scores, 0.9999)
+    assert abs(document_threshold(outlier) - threshold) < 0.01
+    # Never below even odds, never at certainty.
+    assert document_threshold(np.full(800, 0.01) + np.linspace(0, 0.01, 800)) == 0.5
+    assert document_threshold(np.full(800, 0.9999) + np.linspace(0, 1e-5, 800)) == 0.999

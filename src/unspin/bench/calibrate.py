@@ -150,6 +150,14 @@ def tail_threshold(probabilities: np.ndarray, rate: float, quantile: float = 0.9
     return float(1 / (1 + math.exp(-logit)))
 
 
+def document_threshold(clean_scores: np.ndarray) -> float:
+    """The document threshold clean documents scoring ``clean_scores`` set: where their fitted
+    tail puts :data:`DOCUMENT_FALSE_POSITIVE_TARGET`, rounded up to thousandths, between 0.5 and
+    0.999. One high-scoring document moves it little, where it used to be the threshold."""
+    tail = tail_threshold(clean_scores, DOCUMENT_FALSE_POSITIVE_TARGET)
+    return min(math.ceil(max(0.5, tail) * 1000) / 1000, 0.999)
+
+
 # Dev conditions the detector is fitted on: clean, crude and phrase spinning at the bench's lowest
 # rates, and a document whose every other paragraph is spun (teaches paragraphs to look at
 # themselves, not only at their document). Tortured spinning touches too few words to call a
@@ -359,11 +367,10 @@ def fit_detection_rows(data: dict[str, list], documents: int) -> dict:
     # false positives (tail_threshold), on the documents of the length the targets are set for
     # (300 words), each scored by the curve fitted without its genre: the bench judges genres the
     # dev split lacks (Brown learned and fiction, Austen), and the curve's own genres are a poor
-    # guide to those. Rounded up to thousandths.
+    # guide to those.
     judged = clean & (np.array(data["doc_words"]) >= DOCUMENT_WORDS)
     left_out = _left_out_probabilities(data, doc_labels, doc_genres)
-    tail = tail_threshold(left_out[judged], DOCUMENT_FALSE_POSITIVE_TARGET)
-    threshold = min(math.ceil(max(0.5, tail) * 1000) / 1000, 0.999)
+    threshold = document_threshold(left_out[judged])
     spun_low = np.array(
         [c.split("/")[1] == "0.15" and c.endswith("all") for c in data["condition"]]
     )
