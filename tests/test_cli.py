@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -176,3 +177,80 @@ def test_check_shows_no_empty_suggestion(data_dir):
     # Flags under a clean verdict are introduced as such, not left to read as a contradiction.
     assert result.returncode == 0
     assert "possible swaps, too few or too weak to call the text spun:" in result.stdout
+
+
+def _brown_press_pair() -> tuple[str, str]:
+    """A clean 300-word held-out document and its crude-spun version (spun at rate 0.3)."""
+    from unspin.bench.detection import chunks
+    from unspin.bench.spinners import spin
+    from unspin.corpora import BROWN_PRESS, brown_documents
+
+    clean = chunks(list(itertools.islice(brown_documents(BROWN_PRESS), 20)))[0][1]
+    return clean, spin(clean, "crude", 0.3, seed=5).spun
+
+
+def test_check_a_folder_a_line_per_document(data_dir, tmp_path):
+    clean, spun = _brown_press_pair()
+    (tmp_path / "docs" / "more").mkdir(parents=True)
+    (tmp_path / "docs" / "clean.txt").write_text(clean)
+    (tmp_path / "docs" / "more" / "spun.txt").write_text(spun)
+    (tmp_path / "docs" / "notes.bin").write_bytes(b"\xff not a text file, not read")
+    result = run("check", str(tmp_path / "docs"), env={"UNSPIN_DATA": str(data_dir)})
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("clean") and lines[0].endswith("clean.txt")
+    assert lines[1].startswith("spun") and lines[1].endswith("spun.txt")
+    assert "2 documents" in result.stderr and "1 spun, 1 clean" in result.stderr
+
+
+def test_check_a_collection_as_json_lines(data_dir, tmp_path):
+    clean, spun = _brown_press_pair()
+    collection = tmp_path / "crawl.jsonl"
+    collection.write_text(
+        json.dumps({"id": "page-1", "text": clean}) + "\n" + json.dumps({"id": 2, "text": spun})
+    )
+    result = run("check", str(collection), "--json", env={"UNSPIN_DATA": str(data_dir)})
+    assert result.returncode == 1, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in records] == [f"{collection}:page-1", f"{collection}:2"]
+    assert [r["verdict"] for r in records] == ["clean", "spun"]
+    assert records[1]["flags"] and records[1]["threshold"] == records[0]["threshold"]
+
+
+def test_check_several_files_clean_exits_zero(data_dir, tmp_path):
+    clean, _ = _brown_press_pair()
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text(clean)
+    result = run(
+        "check",
+        str(tmp_path / "a.txt"),
+        str(tmp_path / "b.txt"),
+        env={"UNSPIN_DATA": str(data_dir)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["clean", "clean"]
+
+
+def test_check_batch_reports_unreadable_documents_and_checks_the_rest(data_dir, tmp_path):
+    _, spun = _brown_press_pair()
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9 au lait".encode("latin-1"))
+    (tmp_path / "spun.txt").write_text(spun)
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(json.dumps({"id": "ok", "text": "A short line."}) + "\n{not json\n")
+    result = run(
+        "check",
+        str(tmp_path / "latin1.txt"),
+        str(tmp_path / "missing.txt"),
+        str(tmp_path / "spun.txt"),
+        str(broken),
+        env={"UNSPIN_DATA": str(data_dir)},
+    )
+    assert result.returncode == 2
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["spun", "insufficient"]
+    errors = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 3
+    assert "not UTF-8" in errors[0] and "no such file" in errors[1]
+    assert f"{broken}:2: not JSON" in errors[2]
+    assert "Traceback" not in result.stderr
+    assert "5 documents" in result.stderr and "3 unreadable" in result.stderr

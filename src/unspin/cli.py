@@ -3,9 +3,12 @@ work happens in the library, so the CLI and the Python API always agree."""
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
-from collections.abc import Callable
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -72,7 +75,12 @@ def friendly_errors(command: Callable) -> Callable:
     return wrapper
 
 
-def read_input(source: str) -> str:
+class InputError(ValueError):
+    """Input that cannot be read as text; the message names the source and the reason."""
+
+
+def load_text(source: str) -> str:
+    """The text of a file, or of standard input for ``-``; :class:`InputError` if unreadable."""
     if source == "-":
         if sys.stdin.isatty():
             err.print("[dim]reading text from standard input; end with Ctrl-D[/]")
@@ -81,18 +89,28 @@ def read_input(source: str) -> str:
     else:
         path = Path(source)
         if not path.exists():
-            fail(f"no such file: {source}")
+            raise InputError(f"no such file: {source}")
         if path.is_dir():
-            fail(f"{source} is a directory; give a text file or - for standard input")
+            raise InputError(f"{source} is a directory; give a text file or - for standard input")
         try:
             data = path.read_bytes()
         except OSError as error:
-            fail(f"cannot read {source}: {error.strerror}")
+            raise InputError(f"cannot read {source}: {error.strerror}") from error
         name = source
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        fail(f"{name} is not UTF-8 text (invalid byte at offset {error.start})")
+        raise InputError(
+            f"{name} is not UTF-8 text (invalid byte at offset {error.start})"
+        ) from error
+
+
+def read_input(source: str) -> str:
+    """:func:`load_text`, or the one-line error and exit status 2."""
+    try:
+        return load_text(source)
+    except InputError as error:
+        fail(str(error))
 
 
 def print_json(payload: dict) -> None:
@@ -208,7 +226,15 @@ def _tier(value: str) -> str:
 @app.command()
 @friendly_errors
 def check(
-    source: InputArg,
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="Text file, or - for standard input. Several files, a folder of .txt files or a"
+            " .jsonl / .parquet collection (id and text) are checked one document at a time,"
+            " a line each.",
+            show_default=False,
+        ),
+    ],
     as_json: JsonOpt = False,
     threshold: Annotated[
         float | None,
@@ -251,9 +277,12 @@ def check(
 ) -> None:
     """Say whether a text is machine-spun, how sure, and where.
 
-    Exit status, like a linter: 0 clean (or too short to tell), 1 spun, 2 error. With --rescore
-    neural the flags are re-judged: on clean technical prose 9 false flags per 1,000 words
-    instead of 20. The verdict and probabilities stay those of the calibrated curves.
+    Exit status, like a linter: 0 clean (or too short to tell), 1 spun, 2 error. With several
+    documents: a line each (verdict, probability, words, name), or with --json one JSON object a
+    line; a document that cannot be read is reported on stderr and the others are still checked;
+    the status is 2 if any could not be read, else 1 if any is spun. With --rescore neural the
+    flags are re-judged: on clean technical prose 9 false flags per 1,000 words instead of 20.
+    The verdict and probabilities stay those of the calibrated curves.
     """
     import unspin
     from unspin import phrase_lists
@@ -268,9 +297,10 @@ def check(
     except phrase_lists.ListError as error:
         fail(str(error))
     allowed = _allowed_terms(allow)
-    text = read_input(source)
-    verdict = unspin.load(data_dir).check(
-        text,
+    batch = len(sources) > 1 or _is_collection(sources[0])
+    text = None if batch else read_input(sources[0])
+    checker = functools.partial(
+        unspin.load(data_dir).check,
         threshold=threshold,
         fingerprints=listed,
         allow=allowed,
@@ -278,11 +308,110 @@ def check(
         rescore=rescore,
         min_confidence=min_confidence,
     )
+    if batch:
+        raise typer.Exit(_check_documents(checker, sources, as_json))
+    verdict = checker(text)
     if as_json:
         print_json(verdict.to_dict())
     else:
         show_verdict(verdict)
     raise typer.Exit(EXIT_SPUN if verdict.verdict == "spun" else EXIT_CLEAN)
+
+
+def _is_collection(source: str) -> bool:
+    """A folder, JSON Lines or Parquet file: many documents, checked a line each."""
+    from unspin.trace.corpus import COLLECTION_SUFFIXES
+
+    path = Path(source)
+    return source != "-" and (path.is_dir() or path.suffix in COLLECTION_SUFFIXES)
+
+
+def _documents(sources: list[str]) -> Iterator[tuple[str, str | None, str | None]]:
+    """``(name, text, None)`` for each document of ``sources`` in order, or ``(name, None,
+    error)`` for one that cannot be read: the rest of a batch is still worth checking. A
+    collection that breaks off (a bad JSON line) yields its error and ends there."""
+    from unspin.trace.corpus import CorpusError, read_documents
+
+    for source in _expanded(sources):
+        if not _is_collection(source):
+            try:
+                yield source, load_text(source), None
+            except InputError as error:
+                yield source, None, str(error)
+            continue
+        try:
+            for doc_id, text in read_documents(Path(source)):
+                yield f"{source}:{doc_id}", text, None
+        except CorpusError as error:
+            yield source, None, str(error)
+
+
+def _expanded(sources: list[str]) -> list[str]:
+    """Folders replaced by their text files (sorted, recursively): each file is a document of its
+    own, so one unreadable file costs only itself."""
+    from unspin.trace.corpus import TEXT_SUFFIXES
+
+    expanded = []
+    for source in sources:
+        path = Path(source)
+        if source != "-" and path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.suffix in TEXT_SUFFIXES and p.is_file())
+            expanded += [str(file) for file in files]
+        else:
+            expanded.append(source)
+    return expanded
+
+
+def _count_documents(sources: list[str]) -> int | None:
+    from unspin.trace.corpus import count_documents
+
+    counts = [count_documents(Path(s)) if _is_collection(s) else 1 for s in _expanded(sources)]
+    return None if None in counts else sum(counts)
+
+
+def _check_documents(checker: Callable[[str], Verdict], sources: list[str], as_json: bool) -> int:
+    """Check each document of ``sources``, a line each on stdout, a summary on stderr; returns
+    the exit status."""
+    from rich.progress import Progress
+
+    out = Console(highlight=False, soft_wrap=True)
+    colour = {"spun": "red", "clean": "green", "insufficient": "yellow"}
+    tally: Counter[str] = Counter()
+    words = 0
+    started = time.perf_counter()
+    with Progress(console=err, transient=True, disable=not err.is_terminal) as progress:
+        task = progress.add_task("checking", total=_count_documents(sources))
+        for name, text, error in _documents(sources):
+            progress.advance(task)
+            if text is None:
+                tally["unreadable"] += 1
+                err.print(f"[bold red]unspin: error:[/] {error}", highlight=False, soft_wrap=True)
+                continue
+            verdict = checker(text)
+            tally[verdict.verdict] += 1
+            words += verdict.words
+            if as_json:
+                sys.stdout.write(
+                    json.dumps({"id": name, **verdict.to_dict()}, ensure_ascii=False) + "\n"
+                )
+            else:
+                out.print(
+                    f"[{colour[verdict.verdict]}]{verdict.verdict:12}[/]"
+                    f" {verdict.spun_probability:.3f} {verdict.words:>7,} words  {name}",
+                    markup=True,
+                )
+    seconds = time.perf_counter() - started
+    outcomes = ("spun", "clean", "insufficient", "unreadable")
+    counts = ", ".join(f"{tally[key]} {key}" for key in outcomes if tally[key])
+    documents = sum(tally.values())
+    err.print(
+        f"{documents:,} document{'' if documents == 1 else 's'}, {words:,} words in"
+        f" {seconds:.1f} s: {counts or 'none found'}",
+        highlight=False,
+    )
+    if tally["unreadable"]:
+        return EXIT_ERROR
+    return EXIT_SPUN if tally["spun"] else EXIT_CLEAN
 
 
 def show_verdict(verdict: Verdict) -> None:

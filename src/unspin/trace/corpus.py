@@ -13,6 +13,8 @@ from pathlib import Path
 from unspin.text import Kind, paragraphs, sentences
 
 TEXT_SUFFIXES = (".txt", ".text", ".md")
+COLLECTION_SUFFIXES = (".jsonl", ".json", ".ndjson", ".parquet")
+""":func:`read_documents` reads a file with one of these suffixes as a collection of documents."""
 
 
 class CorpusError(ValueError):
