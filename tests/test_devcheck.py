@@ -34,3 +34,27 @@ def test_recall_and_false_changes_fall_as_the_threshold_rises(unspinner):
     assert false_changes == sorted(false_changes, reverse=True)
     clean = devcheck.measure(unspinner.restorer, documents, "clean", 0.0)
     assert all(at["edit_recall"] is None for at in clean["at"].values())
+
+
+def test_training_shares_are_nested_and_near_their_size():
+    ids = [f"sotu:{n}" for n in range(4000)]
+    quarter = {i for i in ids if devcheck.in_share(i, 0.25)}
+    half = {i for i in ids if devcheck.in_share(i, 0.5)}
+    assert quarter < half
+    assert 0.22 < len(quarter) / len(ids) < 0.28 and 0.47 < len(half) / len(ids) < 0.53
+    assert all(devcheck.in_share(i, 1.0) for i in ids)
+
+
+def test_a_language_model_on_a_share_of_the_text_is_built_and_decodes(data_dir, tmp_path):
+    import unspin
+
+    directory = devcheck.data_with_lm_share(0.02, tmp_path)
+    small = unspin.load(directory)
+    full = unspin.load(data_dir)
+    tokens = small.restorer.lm.manifest["training_text"]["tokens"]
+    assert 0 < tokens < full.restorer.lm.manifest["training_text"]["tokens"] / 20
+    # Only the language model is new: the lexicon is the installed one.
+    lexicon = "lexicon.surfaces.marisa"
+    assert (directory / lexicon).read_bytes() == (data_dir / lexicon).read_bytes()
+    row = devcheck.measure(small.restorer, dev_documents()[60:61], "crude", 0.35)
+    assert row["at"][0.8]["edit_recall"] > 0

@@ -9,6 +9,7 @@ out from the confidence fit (it reads the first 60), so they are the default.
     python -m unspin.bench.devcheck                                  # the shipped settings
     python -m unspin.bench.devcheck --set local_margin=2.0 --set beam=6
     python -m unspin.bench.devcheck --documents 0:60 --conditions crude@0.35,crude@0.45
+    python -m unspin.bench.devcheck --lm-share 0.5   # the corpus 5-gram on half its text
 
 Settings changed with ``--set`` keep the shipped confidence model; a fair comparison of settings
 that change what the decoder proposes also refits it (``python -m unspin.bench.calibrate``).
@@ -18,11 +19,18 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
+import os
+import shutil
+import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import unspin
+from unspin import corpora, data, lmbuild
 from unspin.bench import metrics
 from unspin.bench.calibrate import dev_documents
 from unspin.bench.spinners import spin
@@ -94,6 +102,30 @@ def measure(
     }
 
 
+def in_share(doc_id: str, share: float) -> bool:
+    """Whether a training document belongs to the first ``share`` of the training text, by a
+    hash of its id: the same documents at every run, and a smaller share is inside a larger."""
+    return int(hashlib.sha256(doc_id.encode()).hexdigest()[:8], 16) < share * 16**8
+
+
+def data_with_lm_share(share: float, directory: Path) -> Path:
+    """``directory`` made a data directory like the installed one, but whose corpus 5-gram is
+    trained on ``share`` of its training text (whole documents, see :func:`in_share`): what would
+    more text buy? Everything else is linked from the installed data."""
+    installed = data.default_dir()
+    data.read_manifest(installed)
+    rebuilt = {*lmbuild.DATA_FILES, lmbuild.MANIFEST_FILE}
+    for file in installed.iterdir():
+        if file.is_file() and file.name not in rebuilt:
+            try:
+                os.link(file, directory / file.name)
+            except OSError:  # another file system
+                shutil.copy2(file, directory / file.name)
+    documents = (d for d in corpora.training_documents() if in_share(d[0], share))
+    lmbuild.build(directory, documents=documents)
+    return directory
+
+
 def _line(row: dict[str, Any]) -> str:
     cells = []
     for threshold, at in row["at"].items():
@@ -124,14 +156,34 @@ def main() -> None:
     parser.add_argument(
         "--seed", type=int, default=SEED, help="the n-th document is spun with seed + n"
     )
+    parser.add_argument(
+        "--lm-share",
+        type=float,
+        metavar="FRACTION",
+        help="retrain the corpus 5-gram on this share of its training text first (in a scratch"
+        " directory; the shipped confidence model is kept)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per condition")
     args = parser.parse_args()
+    if args.lm_share is not None and not 0 < args.lm_share <= 1:
+        parser.error("--lm-share must be above 0 and at most 1")
     first, _, last = args.documents.partition(":")
     documents = dev_documents()[int(first or 0) : int(last) if last else None]
-    restorer = unspin.load().restorer.with_settings(**dict(args.set))
-    for spinner, rate in args.conditions:
-        row = measure(restorer, documents, spinner, rate, args.seed)
-        print(json.dumps(row) if args.json else _line(row), flush=True)
+    with tempfile.TemporaryDirectory(prefix="unspin-lm-share-") as scratch:
+        directory = (
+            None if args.lm_share is None else data_with_lm_share(args.lm_share, Path(scratch))
+        )
+        model = unspin.load(directory)
+        if directory is not None:
+            tokens = model.restorer.lm.manifest["training_text"]["tokens"]
+            print(
+                f"corpus 5-gram on {args.lm_share:g} of its training text: {tokens:,} tokens",
+                file=sys.stderr,
+            )
+        restorer = model.restorer.with_settings(**dict(args.set))
+        for spinner, rate in args.conditions:
+            row = measure(restorer, documents, spinner, rate, args.seed)
+            print(json.dumps(row) if args.json else _line(row), flush=True)
 
 
 if __name__ == "__main__":
