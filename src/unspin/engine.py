@@ -393,7 +393,7 @@ class Restorer:
                 for end in range(start + 1, min(start + MAX_TOKENS, len(tokens)) + 1):
                     if end > start + 1 and tokens[end - 1].kind is not Kind.WORD:
                         continue
-                    surface = " ".join(forms[start:end])
+                    surface = forms[start] if end == start + 1 else " ".join(forms[start:end])
                     options, longer = self._span(surface)
                     in_context = self._in_context(options, forms, start, end)
                     if in_context and end - start > 1 and _titled(tokens[start:end]):
@@ -467,7 +467,11 @@ class Restorer:
         first = itemgetter(0)
         for position, outgoing in enumerate(edges):
             bucket = frontier[position]
-            hypotheses = sorted(bucket.values(), key=first, reverse=True)[:beam]
+            hypotheses = (
+                sorted(bucket.values(), key=first, reverse=True)[:beam]
+                if beam > 1
+                else [max(bucket.values(), key=first)]  # the first pass: no sort needed
+            )
             costs = list(zip(outgoing, rate.costs(outgoing), strict=True))
             floor = hypotheses[0][0] - margin
             for hypothesis in hypotheses:
@@ -601,11 +605,14 @@ class Restorer:
     def _lattices(self, text: str) -> list[_Lattice]:
         """Tokenise once: the whole text's word forms feed the consistency bonus of every edge."""
         spans = list(paragraphs(text))
-        forms_in_text = {lm_form(token.text) for span in spans for token in span.tokens}
+        span_forms = [[lm_form(token.text) for token in span.tokens] for span in spans]
+        forms_in_text = {form for forms in span_forms for form in forms}
         lattices = []
-        for span in spans:
+        for span, forms_of_span in zip(spans, span_forms, strict=True):
+            first = 0  # sentences are consecutive runs of the span's tokens
             for sentence in sentences(span.tokens):
-                forms = [lm_form(token.text) for token in sentence]
+                forms = forms_of_span[first : first + len(sentence)]
+                first += len(sentence)
                 edges = self._edges(sentence, forms, forms_in_text)
                 if any(len(outgoing) > 1 for outgoing in edges):
                     lattices.append(_Lattice(sentence, forms, edges))
@@ -774,6 +781,9 @@ class _RateCosts:
     def costs(self, edges: Sequence[_Edge]) -> list[float]:
         """Each edge's full log10 cost: its own plus the rate terms. One call for a position's
         edges, not one per edge: the decoder asks for every edge of every position twice."""
+        if len(edges) == 1 and edges[0].candidate is None and not edges[0].spinnable:
+            # Most positions: a word no spinner could have produced, kept.
+            return [edges[0].cost]
         spun, keep, repeated, pooled, bonus = (
             self.spun,
             self.keep,
