@@ -693,6 +693,8 @@ class Restorer:
         restoring: list[_Edge] = []
         for lattice in lattices:
             for outgoing in lattice.edges:
+                if len(outgoing) == 1:  # the kept word alone
+                    continue
                 edges = [edge for edge in outgoing if edge.candidate is not None]
                 restoring.extend(edges)
                 occurrences.update({edge.surface for edge in edges})
