@@ -85,7 +85,7 @@ def test_check_exit_codes(data_dir, tmp_path):
     ("args", "stdin", "message"),
     [
         (("restore", "/no/such/file.txt"), None, "no such file"),
-        (("restore", "/"), None, "is a directory"),
+        (("restore", "/"), None, "add --json"),
         (("check", "-"), b"caf\xe9 latin-1 text", "not UTF-8"),
         (("check", "-", "--tier", "fast", "--rescore", "neural"), b"Some text.", "fast tier"),
     ],
@@ -254,3 +254,26 @@ def test_check_batch_reports_unreadable_documents_and_checks_the_rest(data_dir, 
     assert f"{broken}:2: not JSON" in errors[2]
     assert "Traceback" not in result.stderr
     assert "5 documents" in result.stderr and "3 unreadable" in result.stderr
+
+
+def test_restore_a_collection_to_json_lines(data_dir, tmp_path):
+    _, spun = _brown_press_pair()
+    collection = tmp_path / "crawl.jsonl"
+    collection.write_text(
+        json.dumps({"id": "a", "text": spun}) + "\n" + json.dumps({"id": "b", "text": "Hello."})
+    )
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
+    env = {"UNSPIN_DATA": str(data_dir)}
+    result = run("restore", str(collection), "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in records] == [f"{collection}:a", f"{collection}:b"]
+    first = records[0]
+    assert first["changes"] and first["text"] != spun
+    for change in first["changes"]:
+        assert spun[change["start"] : change["end"]] == change["found"]
+    assert records[1]["text"] == "Hello." and records[1]["changes"] == []
+    assert "2 documents" in result.stderr and "1 changed, 1 unchanged" in result.stderr
+    mixed = run("restore", str(collection), str(tmp_path / "latin1.txt"), "--json", env=env)
+    assert mixed.returncode == 2
+    assert len(mixed.stdout.splitlines()) == 2 and "not UTF-8" in mixed.stderr

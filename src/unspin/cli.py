@@ -40,6 +40,14 @@ EXIT_CLEAN, EXIT_SPUN, EXIT_ERROR = 0, 1, 2
 err = Console(stderr=True)
 
 InputArg = Annotated[str, typer.Argument(help="Text file to read, or - for standard input.")]
+SourcesArg = Annotated[
+    list[str],
+    typer.Argument(
+        help="Text file, or - for standard input. Several files, folders of .txt files and"
+        " .jsonl / .parquet collections (id and text) are read one document at a time.",
+        show_default=False,
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 DataDirOpt = Annotated[
     Path | None,
@@ -179,7 +187,7 @@ def _allowed_terms(path: Path | None) -> frozenset[str]:
 @app.command()
 @friendly_errors
 def restore(
-    source: InputArg,
+    sources: SourcesArg,
     as_json: JsonOpt = False,
     min_confidence: Annotated[
         float | None,
@@ -198,15 +206,33 @@ def restore(
 
     Prints the restored text. On a terminal the changes are highlighted and explained; when the
     output is piped (or with --plain) only the restored text is printed, so `unspin restore a.txt >
-    b.txt` does what you expect.
+    b.txt` does what you expect. Several documents (files, folders, .jsonl / .parquet
+    collections) are restored with --json to JSON Lines, one {id, text, changes} a line; a
+    document that cannot be read is named on stderr, the others are still restored, and the exit
+    status is then 2.
     """
     import unspin
 
+    batch = len(sources) > 1 or _is_collection(sources[0])
+    if batch and not as_json:
+        fail(
+            "several documents are restored to JSON Lines ({id, text, changes} a line): add --json"
+        )
     allowed = _allowed_terms(allow)
-    text = read_input(source)
-    result = unspin.load(data_dir).restore(
-        text, min_confidence=min_confidence, rescore=rescore, allow=allowed
+    text = None if batch else read_input(sources[0])
+    restorer = functools.partial(
+        unspin.load(data_dir).restore, min_confidence=min_confidence, rescore=rescore, allow=allowed
     )
+    if batch:
+
+        def restore_one(name: str, document: str) -> str:
+            result = restorer(document)
+            write_json_line({"id": name, **result.to_dict()})
+            return "changed" if result.changes else "unchanged"
+
+        tally = _each_document(sources, "restoring", restore_one, ("changed", "unchanged"))
+        raise typer.Exit(EXIT_ERROR if tally["unreadable"] else EXIT_CLEAN)
+    result = restorer(text)
     if as_json:
         print_json(result.to_dict())
     elif plain or not sys.stdout.isatty():
@@ -226,15 +252,7 @@ def _tier(value: str) -> str:
 @app.command()
 @friendly_errors
 def check(
-    sources: Annotated[
-        list[str],
-        typer.Argument(
-            help="Text file, or - for standard input. Several files, a folder of .txt files or a"
-            " .jsonl / .parquet collection (id and text) are checked one document at a time,"
-            " a line each.",
-            show_default=False,
-        ),
-    ],
+    sources: SourcesArg,
     as_json: JsonOpt = False,
     threshold: Annotated[
         float | None,
@@ -370,48 +388,64 @@ def _count_documents(sources: list[str]) -> int | None:
 
 
 def _check_documents(checker: Callable[[str], Verdict], sources: list[str], as_json: bool) -> int:
-    """Check each document of ``sources``, a line each on stdout, a summary on stderr; returns
-    the exit status."""
-    from rich.progress import Progress
-
+    """Check each document of ``sources``, a line each on stdout; returns the exit status."""
     out = Console(highlight=False, soft_wrap=True)
     colour = {"spun": "red", "clean": "green", "insufficient": "yellow"}
+
+    def check_one(name: str, text: str) -> str:
+        verdict = checker(text)
+        if as_json:
+            write_json_line({"id": name, **verdict.to_dict()})
+        else:
+            out.print(
+                f"[{colour[verdict.verdict]}]{verdict.verdict:12}[/]"
+                f" {verdict.spun_probability:.3f} {verdict.words:>7,} words  {name}",
+                markup=True,
+            )
+        return verdict.verdict
+
+    tally = _each_document(sources, "checking", check_one, ("spun", "clean", "insufficient"))
+    if tally["unreadable"]:
+        return EXIT_ERROR
+    return EXIT_SPUN if tally["spun"] else EXIT_CLEAN
+
+
+def _each_document(
+    sources: list[str],
+    doing: str,
+    handle: Callable[[str, str], str],
+    outcomes: tuple[str, ...],
+) -> Counter[str]:
+    """``handle(name, text)`` for each document of ``sources``, under a progress bar on stderr
+    when it is a terminal; it returns the outcome to count. Unreadable documents are named on
+    stderr, one line each, and counted as "unreadable". Ends with a summary line on stderr and
+    returns the counts."""
+    from rich.progress import Progress
+
     tally: Counter[str] = Counter()
-    words = 0
     started = time.perf_counter()
     with Progress(console=err, transient=True, disable=not err.is_terminal) as progress:
-        task = progress.add_task("checking", total=_count_documents(sources))
+        task = progress.add_task(doing, total=_count_documents(sources))
         for name, text, error in _documents(sources):
             progress.advance(task)
             if text is None:
                 tally["unreadable"] += 1
                 err.print(f"[bold red]unspin: error:[/] {error}", highlight=False, soft_wrap=True)
-                continue
-            verdict = checker(text)
-            tally[verdict.verdict] += 1
-            words += verdict.words
-            if as_json:
-                sys.stdout.write(
-                    json.dumps({"id": name, **verdict.to_dict()}, ensure_ascii=False) + "\n"
-                )
             else:
-                out.print(
-                    f"[{colour[verdict.verdict]}]{verdict.verdict:12}[/]"
-                    f" {verdict.spun_probability:.3f} {verdict.words:>7,} words  {name}",
-                    markup=True,
-                )
+                tally[handle(name, text)] += 1
     seconds = time.perf_counter() - started
-    outcomes = ("spun", "clean", "insufficient", "unreadable")
-    counts = ", ".join(f"{tally[key]} {key}" for key in outcomes if tally[key])
+    counts = ", ".join(f"{tally[key]} {key}" for key in (*outcomes, "unreadable") if tally[key])
     documents = sum(tally.values())
     err.print(
-        f"{documents:,} document{'' if documents == 1 else 's'}, {words:,} words in"
-        f" {seconds:.1f} s: {counts or 'none found'}",
+        f"{documents:,} document{'' if documents == 1 else 's'} in {seconds:.1f} s:"
+        f" {counts or 'none found'}",
         highlight=False,
     )
-    if tally["unreadable"]:
-        return EXIT_ERROR
-    return EXIT_SPUN if tally["spun"] else EXIT_CLEAN
+    return tally
+
+
+def write_json_line(payload: dict) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
 
 
 def show_verdict(verdict: Verdict) -> None:
