@@ -291,6 +291,24 @@ def check(
             " spun words are found.",
         ),
     ] = None,
+    spark: Annotated[
+        bool,
+        typer.Option(
+            "--spark",
+            help="Check one .jsonl or .parquet collection on Spark; the verdicts go to --out.",
+        ),
+    ] = False,
+    master: Annotated[
+        str, typer.Option(help="Spark master URL with --spark, e.g. local[2] or spark://host:7077.")
+    ] = "local[1]",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="With --spark: a new folder for the verdicts (JSON Lines, a file per partition).",
+            show_default=False,
+        ),
+    ] = None,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Say whether a text is machine-spun, how sure, and where.
@@ -298,9 +316,11 @@ def check(
     Exit status, like a linter: 0 clean (or too short to tell), 1 spun, 2 error. With several
     documents: a line each (verdict, probability, words, name), or with --json one JSON object a
     line; a document that cannot be read is reported on stderr and the others are still checked;
-    the status is 2 if any could not be read, else 1 if any is spun. With --rescore neural the
-    flags are re-judged: on clean technical prose 9 false flags per 1,000 words instead of 20.
-    The verdict and probabilities stay those of the calibrated curves.
+    the status is 2 if any could not be read, else 1 if any is spun. With --spark a crawl is
+    checked on a Spark cluster (every node needs the data directory at the same path), with the
+    same verdicts. With --rescore neural the flags are re-judged: on clean technical prose 9 false
+    flags per 1,000 words instead of 20. The verdict and probabilities stay those of the
+    calibrated curves.
     """
     import unspin
     from unspin import phrase_lists
@@ -315,17 +335,18 @@ def check(
     except phrase_lists.ListError as error:
         fail(str(error))
     allowed = _allowed_terms(allow)
+    options = {
+        "threshold": threshold,
+        "fingerprints": listed,
+        "allow": allowed,
+        "tier": tier,
+        "min_confidence": min_confidence,
+    }
+    if spark:
+        _check_on_spark(sources, out, rescore, master, data_dir, options)
     batch = len(sources) > 1 or _is_collection(sources[0])
     text = None if batch else read_input(sources[0])
-    checker = functools.partial(
-        unspin.load(data_dir).check,
-        threshold=threshold,
-        fingerprints=listed,
-        allow=allowed,
-        tier=tier,
-        rescore=rescore,
-        min_confidence=min_confidence,
-    )
+    checker = functools.partial(unspin.load(data_dir).check, rescore=rescore, **options)
     if batch:
         raise typer.Exit(_check_documents(checker, sources, as_json))
     verdict = checker(text)
@@ -334,6 +355,47 @@ def check(
     else:
         show_verdict(verdict)
     raise typer.Exit(EXIT_SPUN if verdict.verdict == "spun" else EXIT_CLEAN)
+
+
+def _check_on_spark(
+    sources: list[str],
+    out: Path | None,
+    rescore: str | None,
+    master: str,
+    data_dir: Path | None,
+    options: dict,
+) -> NoReturn:
+    from unspin import data
+    from unspin.trace.corpus import COLLECTION_SUFFIXES
+
+    collection = Path(sources[0])
+    if len(sources) > 1 or collection.suffix not in COLLECTION_SUFFIXES:
+        fail("--spark checks one .jsonl or .parquet collection (id and text)")
+    if not collection.is_file():
+        fail(f"no such file: {collection}")
+    if out is None:
+        fail("--spark writes its verdicts to a folder: add --out DIR")
+    if out.exists():
+        fail(f"{out} already exists; --out takes a new folder")
+    if rescore:
+        fail("--rescore runs on one machine only, not with --spark")
+    data.read_manifest(data_dir or data.default_dir())  # a missing build fails here, not on Spark
+    from unspin import spark
+
+    started = time.perf_counter()
+    with err.status(f"checking {collection} on Spark ({master})"):
+        counts = spark.check_file(collection, out, data_dir, master, **options)
+    documents = sum(counts.values())
+    outcomes = ("spun", "clean", "insufficient", spark.UNREADABLE)
+    summary = ", ".join(f"{counts[k]} {k}" for k in outcomes if counts[k])
+    err.print(
+        f"{documents:,} document{'' if documents == 1 else 's'} on Spark in"
+        f" {time.perf_counter() - started:.1f} s: {summary or 'none found'}; verdicts in {out}",
+        highlight=False,
+    )
+    if counts[spark.UNREADABLE]:
+        raise typer.Exit(EXIT_ERROR)
+    raise typer.Exit(EXIT_SPUN if counts["spun"] else EXIT_CLEAN)
 
 
 def _is_collection(source: str) -> bool:
