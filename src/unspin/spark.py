@@ -56,8 +56,12 @@ def check_file(
 
     spark = session(master, "unspin-check")
     reader = spark.read.parquet if path.suffix == ".parquet" else spark.read.json
-    frame = reader(str(path)).select("id", "text")
-    verdicts = check_rdd(frame.rdd.map(lambda row: (str(row[0]), row[1])), data_dir, **options)
+    rows = reader(str(path)).select("id", "text").rdd
+    # One file of under 128 MB is one partition: spread it, or one core does all the work.
+    cores = spark.sparkContext.defaultParallelism
+    if rows.getNumPartitions() < cores:
+        rows = rows.repartition(cores)
+    verdicts = check_rdd(rows.map(lambda row: (str(row[0]), row[1])), data_dir, **options)
     # Written and counted from one pass: without the cache every document would be checked twice.
     verdicts.persist(StorageLevel.MEMORY_AND_DISK)
     verdicts.map(lambda v: json.dumps(v, ensure_ascii=False)).saveAsTextFile(str(out))
