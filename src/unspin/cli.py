@@ -429,14 +429,13 @@ def _documents(sources: list[str]) -> Iterator[tuple[str, str | None, str | None
 def _expanded(sources: list[str]) -> list[str]:
     """Folders replaced by their text files (sorted, recursively): each file is a document of its
     own, so one unreadable file costs only itself."""
-    from unspin.trace.corpus import TEXT_SUFFIXES
+    from unspin.trace.corpus import text_files
 
     expanded = []
     for source in sources:
         path = Path(source)
         if source != "-" and path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.suffix in TEXT_SUFFIXES and p.is_file())
-            expanded += [str(file) for file in files]
+            expanded += [str(file) for file in text_files(path)]
         else:
             expanded.append(source)
     return expanded

@@ -21,10 +21,15 @@ class CorpusError(ValueError):
     """A collection that cannot be read; the message says which file and why."""
 
 
+def text_files(folder: Path) -> list[Path]:
+    """The text files of a folder and its subfolders, in a stable order: its documents."""
+    return sorted(p for p in folder.rglob("*") if p.suffix in TEXT_SUFFIXES and p.is_file())
+
+
 def count_documents(path: Path) -> int | None:
     """How many documents :func:`read_documents` will yield, cheaply (None if unknown)."""
     if path.is_dir():
-        return sum(1 for p in path.rglob("*") if p.suffix in TEXT_SUFFIXES and p.is_file())
+        return len(text_files(path))
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
 
@@ -40,7 +45,7 @@ def read_documents(path: Path) -> Iterator[tuple[str, str]]:
     if not path.exists():
         raise CorpusError(f"no such file or folder: {path}")
     if path.is_dir():
-        for file in sorted(p for p in path.rglob("*") if p.suffix in TEXT_SUFFIXES):
+        for file in text_files(path):
             try:
                 yield str(file.relative_to(path)), file.read_text(encoding="utf-8-sig")
             except UnicodeDecodeError as error:
