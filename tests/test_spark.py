@@ -84,3 +84,18 @@ def test_spark_takes_one_collection(data_dir, tmp_path):
         env={"UNSPIN_DATA": str(data_dir)},
     )
     assert result.returncode == 2 and "one .jsonl or .parquet collection" in result.stderr
+
+
+def test_a_collection_without_text_is_refused_in_one_line(data_dir, tmp_path):
+    collection = tmp_path / "ids.jsonl"
+    collection.write_text(json.dumps({"id": 1}) + "\n")
+    result = run(
+        "check",
+        str(collection),
+        "--spark",
+        "--out",
+        str(tmp_path / "o"),
+        env={"UNSPIN_DATA": str(data_dir)},
+    )
+    assert result.returncode == 2
+    assert "needs 'id' and 'text'" in result.stderr and "Traceback" not in result.stderr

@@ -365,8 +365,8 @@ def _check_on_spark(
     data_dir: Path | None,
     options: dict,
 ) -> NoReturn:
-    from unspin import data
-    from unspin.trace.corpus import COLLECTION_SUFFIXES
+    from unspin import data, spark
+    from unspin.trace.corpus import COLLECTION_SUFFIXES, CorpusError
 
     collection = Path(sources[0])
     if len(sources) > 1 or collection.suffix not in COLLECTION_SUFFIXES:
@@ -380,11 +380,12 @@ def _check_on_spark(
     if rescore:
         fail("--rescore runs on one machine only, not with --spark")
     data.read_manifest(data_dir or data.default_dir())  # a missing build fails here, not on Spark
-    from unspin import spark
-
     started = time.perf_counter()
-    with err.status(f"checking {collection} on Spark ({master})"):
-        counts = spark.check_file(collection, out, data_dir, master, **options)
+    try:
+        with err.status(f"checking {collection} on Spark ({master})"):
+            counts = spark.check_file(collection, out, data_dir, master, **options)
+    except CorpusError as error:
+        fail(str(error))
     documents = sum(counts.values())
     outcomes = ("spun", "clean", "insufficient", spark.UNREADABLE)
     summary = ", ".join(f"{counts[k]} {k}" for k in outcomes if counts[k])

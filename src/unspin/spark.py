@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from unspin import data
+from unspin.trace.corpus import CorpusError
 from unspin.trace.spark import session
 
 UNREADABLE = "unreadable"
@@ -51,13 +52,19 @@ def check_file(
 ) -> Counter[str]:
     """Check a JSON Lines or Parquet collection (``id`` and ``text``) and write its verdicts to
     the folder ``out`` (which must not exist yet) as JSON Lines; returns how many documents got
-    each verdict."""
+    each verdict. :class:`~unspin.trace.corpus.CorpusError` if the collection has no ``id`` and
+    ``text`` columns."""
     from pyspark import StorageLevel
+    from pyspark.errors import AnalysisException
 
     spark = session(master, "unspin-check")
     reader = spark.read.parquet if path.suffix == ".parquet" else spark.read.json
-    rows = reader(str(path)).select("id", "text").rdd
-    # One file of under 128 MB is one partition: spread it, or one core does all the work.
+    try:
+        rows = reader(str(path)).select("id", "text").rdd
+    except AnalysisException as error:  # no such columns, or not JSON / Parquet at all
+        raise CorpusError(f"{path}: needs 'id' and 'text' in every record") from error
+    # Spark reads a small file (under 4 MB, or one Parquet row group) as one partition: spread
+    # it, or one core does all the work.
     cores = spark.sparkContext.defaultParallelism
     if rows.getNumPartitions() < cores:
         rows = rows.repartition(cores)
