@@ -49,6 +49,11 @@ SourcesArg = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+MasterOpt = Annotated[
+    str, typer.Option(help="Spark master URL with --spark, e.g. local[2] or spark://host:7077.")
+]
+# How a verdict is shown on a terminal.
+VERDICT_COLOURS = {"spun": "red", "clean": "green", "insufficient": "yellow"}
 DataDirOpt = Annotated[
     Path | None,
     typer.Option(
@@ -298,9 +303,7 @@ def check(
             help="Check one .jsonl or .parquet collection on Spark; the verdicts go to --out.",
         ),
     ] = False,
-    master: Annotated[
-        str, typer.Option(help="Spark master URL with --spark, e.g. local[2] or spark://host:7077.")
-    ] = "local[1]",
+    master: MasterOpt = "local[1]",
     out: Annotated[
         Path | None,
         typer.Option(
@@ -452,7 +455,6 @@ def _count_documents(sources: list[str]) -> int | None:
 def _check_documents(checker: Callable[[str], Verdict], sources: list[str], as_json: bool) -> int:
     """Check each document of ``sources``, a line each on stdout; returns the exit status."""
     out = Console(highlight=False, soft_wrap=True)
-    colour = {"spun": "red", "clean": "green", "insufficient": "yellow"}
 
     def check_one(name: str, text: str) -> str:
         verdict = checker(text)
@@ -460,7 +462,7 @@ def _check_documents(checker: Callable[[str], Verdict], sources: list[str], as_j
             write_json_line({"id": name, **verdict.to_dict()})
         else:
             out.print(
-                f"[{colour[verdict.verdict]}]{verdict.verdict:12}[/]"
+                f"[{VERDICT_COLOURS[verdict.verdict]}]{verdict.verdict:12}[/]"
                 f" {verdict.spun_probability:.3f} {verdict.words:>7,} words  {name}",
                 markup=True,
             )
@@ -512,7 +514,7 @@ def write_json_line(payload: dict) -> None:
 
 def show_verdict(verdict: Verdict) -> None:
     out = Console(highlight=False, soft_wrap=True)  # one line per item, also when piped
-    colour = {"spun": "red", "clean": "green", "insufficient": "yellow"}[verdict.verdict]
+    colour = VERDICT_COLOURS[verdict.verdict]
     out.print(
         f"[bold {colour}]{verdict.verdict}[/]  spun probability {verdict.spun_probability:.3f}"
         f" ({verdict.words} words, threshold {verdict.threshold:g}, paragraphs"

@@ -12,7 +12,16 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from unspin.cli import DataDirOpt, InputArg, JsonOpt, err, fail, friendly_errors, print_json
+from unspin.cli import (
+    DataDirOpt,
+    InputArg,
+    JsonOpt,
+    MasterOpt,
+    err,
+    fail,
+    friendly_errors,
+    print_json,
+)
 from unspin.cli import read_input as read_text
 
 EXIT_MATCH, EXIT_NO_MATCH = 0, 1
@@ -102,9 +111,7 @@ def cluster_command(
     spark: Annotated[
         bool, typer.Option("--spark", help="Run on Spark (PySpark) instead of in this process.")
     ] = False,
-    master: Annotated[
-        str, typer.Option(help="Spark master URL with --spark, e.g. local[2] or spark://host:7077.")
-    ] = "local[1]",
+    master: MasterOpt = "local[1]",
     as_json: JsonOpt = False,
     data_dir: DataDirOpt = None,
 ) -> None:
