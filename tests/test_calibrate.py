@@ -52,17 +52,22 @@ def test_a_weighted_fit_equals_the_fit_on_repeated_rows() -> None:
     assert fit_logistic(x, y, sample_weights=twice) == pytest.approx(fit_logistic(*repeated))
 
 
-def test_paragraph_threshold_holds_every_dev_genre_to_the_rate() -> None:
-    # Paragraphs of spun documents and short paragraphs do not count; each genre is judged alone,
-    # so a small genre's one high-scoring clean paragraph sets the threshold.
+def test_paragraph_threshold_is_where_the_clean_tail_puts_the_rate() -> None:
+    # Only clean paragraphs of 60 words or more count, pooled over genres; the threshold is
+    # their fitted tail at the rate, rounded up to hundredths.
+    rng = np.random.default_rng(11)
+    clean_scores = 1 / (1 + np.exp(-rng.normal(-3.0, 1.0, size=400)))
     data = {
-        "par_condition": ["None/0.0/all"] * 6 + ["crude/0.15/all"],
-        "par_words": [80, 80, 80, 80, 80, 30, 80],
-        "par_genre": ["bbc", "bbc", "bbc", "sotu", "sotu", "sotu", "sotu"],
+        "par_condition": ["None/0.0/all"] * 400 + ["crude/0.15/all"] * 50 + ["None/0.0/all"] * 50,
+        "par_words": [80] * 450 + [30] * 50,
+        "par_genre": ["bbc", "sotu"] * 250,
     }
-    probabilities = np.array([0.2, 0.3, 0.6, 0.1, 0.8, 0.99, 0.99])
-    assert _paragraph_threshold(probabilities, data, rate=0.0) == 0.81
-    assert _paragraph_threshold(probabilities, data, rate=0.5) == 0.5  # the lowest it offers
+    probabilities = np.r_[clean_scores, np.full(50, 0.999), np.full(50, 0.999)]
+    expected = math.ceil(tail_threshold(clean_scores, 0.0025) * 100) / 100
+    assert _paragraph_threshold(probabilities, data, rate=0.0025) == expected
+    assert 0.5 <= expected < 0.99
+    # A stricter rate asks for a higher threshold.
+    assert _paragraph_threshold(probabilities, data, rate=0.0005) >= expected
 
 
 def test_left_out_probabilities_come_from_curves_that_never_saw_the_genre() -> None:
