@@ -806,7 +806,7 @@ def markdown(results: dict[str, Any], plot_name: str | None = None) -> str:
         threshold = next((c["threshold"] for c in detection["conditions"]), None)
         lines += [
             f"Spun documents against the clean originals of the same corpus; F1, FPR at the"
-            f" shipped threshold ({_fmt(threshold, 2)}); ECE over 10 bins.",
+            f" shipped threshold ({_fmt(threshold, 3)}); ECE over 10 bins.",
             "",
         ]
         header = [
