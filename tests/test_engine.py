@@ -106,13 +106,13 @@ CLEAN = {
 # Phrase shrinking is the clean text's false-change tail. Brown press's paragraph sits on the
 # default threshold ("enabling legislation" -> "legislation", 0.86 before 2026-12-01, 0.844 after
 # that day's refit, 0.859 after the refit for the probing language model, 0.860 after the one
-# that keeps names whole, 0.850 after the one for length_bonus 1.25), so each refit of the
-# confidence model on dev text flips it. On dev
+# that keeps names whole, 0.850 after the one for length_bonus 1.25, 0.833 after the one for
+# prior_margin 1.5), so each refit of the confidence model on dev text flips it. On dev
 # documents 60-140, 96% of phrase-shrinking changes at 0.85 or more are right, so no dev evidence
 # singles this one out; it stays an expected failure (not strict) until the confidence model
 # separates it for a reason.
 SHRINK_AT_THRESHOLD = pytest.mark.xfail(
-    reason="issue #4: 'enabling legislation' -> 'legislation' at 0.850", strict=False
+    reason="issue #4: 'enabling legislation' -> 'legislation' at 0.833-0.860", strict=False
 )
 
 
