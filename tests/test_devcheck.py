@@ -7,7 +7,8 @@ import argparse
 import pytest
 
 from unspin.bench import devcheck
-from unspin.bench.calibrate import dev_documents
+from unspin.bench.calibrate import dev_documents, fit_confidence
+from unspin.engine import Restorer
 
 
 def test_settings_are_parsed_in_their_own_type():
@@ -58,3 +59,19 @@ def test_a_language_model_on_a_share_of_the_text_is_built_and_decodes(data_dir, 
     assert (directory / lexicon).read_bytes() == (data_dir / lexicon).read_bytes()
     row = devcheck.measure(small.restorer, dev_documents()[60:61], "crude", 0.35)
     assert row["at"][0.8]["edit_recall"] > 0
+
+
+def test_a_refitted_confidence_model_ranks_right_changes_above_wrong_ones(unspinner):
+    # devcheck --refit judges a decoder setting with a model fitted for it: the fit must come
+    # from the restorer's own proposals and yield a usable threshold.
+    blank = unspinner.restorer.with_settings(
+        confidence_weights=Restorer.CONFIDENCE_TERMS * (0.0,), length_bonus=1.5
+    )
+    fit = fit_confidence(blank, dev_documents()[:2], seed=2009)
+    assert len(fit.weights) == Restorer.CONFIDENCE_TERMS
+    assert 0.5 <= fit.threshold < 1.0
+    right, wrong = fit.confidences[fit.labels == 1], fit.confidences[fit.labels == 0]
+    assert len(right) and len(wrong) and right.mean() > wrong.mean() + 0.2
+    refitted = blank.with_settings(confidence_weights=tuple(fit.weights))
+    row = devcheck.measure(refitted, dev_documents()[60:61], "crude", 0.35, thresholds=(0.6, 0.9))
+    assert list(row["at"]) == [0.6, 0.9]

@@ -127,6 +127,11 @@ def fit_logistic(
     return weights
 
 
+# The confidence model is fitted on the first dev documents, each spun with DEV_SEED plus its
+# number; detection on the rest.
+CONFIDENCE_DOCUMENTS = 60
+DEV_SEED = 2009
+
 # The bench's targets for clean paragraphs and documents called spun.
 PARAGRAPH_FALSE_POSITIVE_TARGET = 0.005
 DOCUMENT_FALSE_POSITIVE_TARGET = 0.001
@@ -518,23 +523,47 @@ def _paragraph_threshold(probabilities: np.ndarray, data: dict[str, list], rate:
     return min(max(0.5, math.ceil(tail * 100) / 100), 0.99)
 
 
-def _fit_confidence(
-    restorer: Restorer, documents: list[tuple[str, str]], args: argparse.Namespace
-) -> dict:
-    """The restorer's confidence model and the threshold that keeps false changes on target."""
-    features, y, untouched = labelled_changes(restorer, documents, args.seed)
+@dataclass(frozen=True, slots=True)
+class ConfidenceFit:
+    """A confidence model fitted on labelled dev changes, and what it did on them."""
+
+    weights: np.ndarray
+    threshold: float  # smallest (in hundredths) keeping wrong changes within the target
+    confidences: np.ndarray
+    labels: np.ndarray
+    untouched: int
+
+
+def fit_confidence(
+    restorer: Restorer,
+    documents: list[tuple[str, str]],
+    seed: int,
+    target_false_change_rate: float = 0.005,
+) -> ConfidenceFit:
+    """Fit the confidence model on the changes ``restorer`` proposes on ``documents`` (read
+    with its settings: a decoder setting is only judged fairly with a model fitted for it)."""
+    features, y, untouched = labelled_changes(restorer, documents, seed)
     x = np.array([confidence_terms(row) for row in features])
     # More shrinkage than the default: one weight per term, many terms strongly correlated.
     weights = fit_logistic(x, y, l2=1.0, steps=200)
     confidence = 1.0 / (1.0 + np.exp(-(x @ weights)))
-    # Smallest threshold whose wrong changes stay within the target share of untouched words.
     threshold = 0.5
     for candidate in np.arange(0.5, 1.0, 0.01):
         wrong = int(((confidence >= candidate) & (y == 0)).sum())
-        if wrong <= args.target_false_change_rate * untouched:
+        if wrong <= target_false_change_rate * untouched:
             threshold = round(float(candidate), 2)
             break
-    kept = confidence >= threshold
+    return ConfidenceFit(weights, threshold, confidence, y, untouched)
+
+
+def _fit_confidence(
+    restorer: Restorer, documents: list[tuple[str, str]], args: argparse.Namespace
+) -> dict:
+    """The restorer's confidence model, written to confidence.json, and the threshold that
+    keeps false changes on target."""
+    fit = fit_confidence(restorer, documents, args.seed, args.target_false_change_rate)
+    weights, threshold, y = fit.weights, fit.threshold, fit.labels
+    kept = fit.confidences >= threshold
     model = {
         "features": list(Restorer.FEATURES),
         "terms": "features, then the product of each pair but those with an unpaired feature "
@@ -554,7 +583,7 @@ def _fit_confidence(
         "documents": len(documents),
         "changes": len(y),
         "right": int(y.sum()),
-        "untouched_words": untouched,
+        "untouched_words": fit.untouched,
         "written": str(CONFIDENCE_MODEL),
         "weights": model["weights"],
         "min_confidence": threshold,
@@ -568,8 +597,8 @@ def _fit_confidence(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--documents", type=int, default=60)
-    parser.add_argument("--seed", type=int, default=2009)
+    parser.add_argument("--documents", type=int, default=CONFIDENCE_DOCUMENTS)
+    parser.add_argument("--seed", type=int, default=DEV_SEED)
     parser.add_argument(
         "--detection-documents", type=int, default=None, help="Default: every other dev document."
     )

@@ -11,8 +11,12 @@ out from the confidence fit (it reads the first 60), so they are the default.
     python -m unspin.bench.devcheck --documents 0:60 --conditions crude@0.35,crude@0.45
     python -m unspin.bench.devcheck --lm-share 0.5   # the corpus 5-gram on half its text
 
-Settings changed with ``--set`` keep the shipped confidence model; a fair comparison of settings
-that change what the decoder proposes also refits it (``python -m unspin.bench.calibrate``).
+Settings changed with ``--set`` keep the shipped confidence model, which was fitted for the
+shipped settings. A fair comparison of settings that change what the decoder proposes refits it
+for them: ``--refit`` does so in memory on documents 0-60, as ``python -m unspin.bench.calibrate``
+does, and adds the threshold that fit chooses to those measured:
+
+    python -m unspin.bench.devcheck --set length_bonus=1.5 --refit
 """
 
 from __future__ import annotations
@@ -32,9 +36,9 @@ from typing import Any
 import unspin
 from unspin import corpora, data, lmbuild
 from unspin.bench import metrics
-from unspin.bench.calibrate import dev_documents
+from unspin.bench.calibrate import CONFIDENCE_DOCUMENTS, DEV_SEED, dev_documents, fit_confidence
 from unspin.bench.spinners import spin
-from unspin.engine import Settings
+from unspin.engine import Restorer, Settings
 
 THRESHOLDS = (0.8, 0.85, 0.9, 0.95)
 CONDITIONS = "crude@0.35,phrase@0.25,tortured@0.3,clean@0"
@@ -73,11 +77,16 @@ def parse_conditions(text: str) -> list[tuple[str, float]]:
 
 
 def measure(
-    restorer, documents: list[tuple[str, str]], spinner: str, rate: float, seed: int = SEED
+    restorer,
+    documents: list[tuple[str, str]],
+    spinner: str,
+    rate: float,
+    seed: int = SEED,
+    thresholds: tuple[float, ...] = THRESHOLDS,
 ) -> dict[str, Any]:
-    """Edit recall and false-change rate at each of :data:`THRESHOLDS`, from one decoding per
+    """Edit recall and false-change rate at each of ``thresholds``, from one decoding per
     document, and the decoding speed."""
-    totals = {threshold: metrics.RestorationScore() for threshold in THRESHOLDS}
+    totals = {threshold: metrics.RestorationScore() for threshold in thresholds}
     words, seconds = 0, 0.0
     for number, (_, text) in enumerate(documents):
         spun = spin(text, "crude" if spinner == "clean" else spinner, rate, seed + number)
@@ -85,7 +94,7 @@ def measure(
         decoded = restorer.decode(spun.spun)
         seconds += time.process_time() - started
         words += len(spun.spun.split())
-        for threshold in THRESHOLDS:
+        for threshold in thresholds:
             restoration = metrics.restoration_at(spun.spun, decoded, threshold)
             totals[threshold] += metrics.score_restoration(spun, restoration)
     return {
@@ -126,6 +135,23 @@ def data_with_lm_share(share: float, directory: Path) -> Path:
     return directory
 
 
+def refitted(restorer: Restorer) -> tuple[Restorer, float]:
+    """``restorer`` with a confidence model fitted for its settings on the first dev documents,
+    and the threshold that fit chooses for the false-change target; a summary goes to stderr."""
+    blank = restorer.with_settings(confidence_weights=Restorer.CONFIDENCE_TERMS * (0.0,))
+    fit = fit_confidence(blank, dev_documents()[:CONFIDENCE_DOCUMENTS], DEV_SEED)
+    kept = fit.confidences >= restorer.settings.min_confidence
+    print(
+        f"confidence refitted on dev documents 0-{CONFIDENCE_DOCUMENTS}: threshold"
+        f" {fit.threshold:g}; at {restorer.settings.min_confidence:g},"
+        f" {int((kept & (fit.labels == 1)).sum()):,} right and"
+        f" {int((kept & (fit.labels == 0)).sum()):,} wrong changes"
+        f" of {int(fit.labels.sum()):,} right ones proposed",
+        file=sys.stderr,
+    )
+    return restorer.with_settings(confidence_weights=tuple(fit.weights)), fit.threshold
+
+
 def _line(row: dict[str, Any]) -> str:
     cells = []
     for threshold, at in row["at"].items():
@@ -163,6 +189,13 @@ def main() -> None:
         help="retrain the corpus 5-gram on this share of its training text first (in a scratch"
         " directory; the shipped confidence model is kept)",
     )
+    parser.add_argument(
+        "--refit",
+        action="store_true",
+        help=f"refit the confidence model for these settings on dev documents"
+        f" 0-{CONFIDENCE_DOCUMENTS} first (in memory; the shipped model is untouched) and measure"
+        " at the threshold it chooses too",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per condition")
     args = parser.parse_args()
     if args.lm_share is not None and not 0 < args.lm_share <= 1:
@@ -181,8 +214,12 @@ def main() -> None:
                 file=sys.stderr,
             )
         restorer = model.restorer.with_settings(**dict(args.set))
+        thresholds = THRESHOLDS
+        if args.refit:
+            restorer, threshold = refitted(restorer)
+            thresholds = tuple(sorted({*THRESHOLDS, threshold}))
         for spinner, rate in args.conditions:
-            row = measure(restorer, documents, spinner, rate, args.seed)
+            row = measure(restorer, documents, spinner, rate, args.seed, thresholds)
             print(json.dumps(row) if args.json else _line(row), flush=True)
 
 
