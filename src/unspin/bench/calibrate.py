@@ -159,8 +159,14 @@ def document_threshold(clean_scores: np.ndarray) -> float:
     """The document threshold clean documents scoring ``clean_scores`` set: where their fitted
     tail puts :data:`DOCUMENT_FALSE_POSITIVE_TARGET`, rounded up to thousandths, between 0.5 and
     0.999. One high-scoring document moves it little, where it used to be the threshold."""
-    tail = tail_threshold(clean_scores, DOCUMENT_FALSE_POSITIVE_TARGET)
-    return min(math.ceil(max(0.5, tail) * 1000) / 1000, 0.999)
+    return _rounded_up(tail_threshold(clean_scores, DOCUMENT_FALSE_POSITIVE_TARGET), places=3)
+
+
+def _rounded_up(threshold: float, places: int) -> float:
+    """``threshold`` rounded up to ``places`` decimals, kept between 0.5 and the highest value
+    with that many (0.999 for three): a threshold is never set below even odds or at certainty."""
+    scale = 10**places
+    return min(max(0.5, math.ceil(threshold * scale) / scale), (scale - 1) / scale)
 
 
 # Dev conditions the detector is fitted on: clean, crude and phrase spinning at the bench's lowest
@@ -519,8 +525,7 @@ def _paragraph_threshold(probabilities: np.ndarray, data: dict[str, list], rate:
     clean = (np.array(data["par_condition"]) == "None/0.0/all") & (
         np.array(data["par_words"]) >= PARAGRAPH_WORDS
     )
-    tail = tail_threshold(probabilities[clean], rate)
-    return min(max(0.5, math.ceil(tail * 100) / 100), 0.99)
+    return _rounded_up(tail_threshold(probabilities[clean], rate), places=2)
 
 
 @dataclass(frozen=True, slots=True)
